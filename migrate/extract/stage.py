@@ -1,0 +1,164 @@
+"""The extract stage: every archived page of a township → one record in `work/records/<town>.jsonl`.
+
+Runs `migrate.extract.extract` over the archive on all cores, reuses records whose payload has not
+changed since the last run, and decides each page's column: the list pages that linked to it are
+more reliable than its own breadcrumb, so they win; the breadcrumb fills in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from migrate.config import Config
+from migrate.ledger import Ledger
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+FEED_TYPES = ("text/xml", "application/xml", "application/json", "text/javascript",
+              "application/javascript", "text/plain")
+# Bump when extraction rules change, so cached records are redone.
+EXTRACTOR_VERSION = "1"
+
+
+def _extract_one(args) -> dict:
+    workdir, warc_file, offset, url, digest = args
+    from migrate.archive import read_record
+    from migrate.extract import extract
+
+    try:
+        response = read_record(workdir, warc_file, offset)
+        record = extract(response.body, url, headers=response.headers)
+    except Exception as exc:  # one bad page must not stop the stage; the plan lists it
+        record = {"url": url, "kind": "error", "error": f"{type(exc).__name__}: {exc}"}
+    record["url"] = url
+    record["payload_digest"] = digest
+    record["extractor"] = EXTRACTOR_VERSION
+    return record
+
+
+def _cached(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    cache = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                if rec.get("extractor") == EXTRACTOR_VERSION:
+                    cache[rec["url"]] = rec
+    return cache
+
+
+def _pages_to_extract(ledger: Ledger, town: str) -> list[dict]:
+    return [r for r in ledger.archived(town)
+            if r.get("status") == 200 and not r.get("revisit_of")
+            and (r.get("content_type") or "") in HTML_TYPES]
+
+
+def _run_extraction(config: Config, todo: list[dict], progress, workers: int) -> list[dict]:
+    args = [(str(config.workdir), r["warc_file"], r["warc_offset"], r["url"], r["payload_digest"])
+            for r in todo]
+    if not args:
+        return []
+    results = []
+    if workers <= 1 or len(args) < 20:
+        iterator = map(_extract_one, args)
+        for rec in iterator:
+            results.append(rec)
+            if progress:
+                progress(len(results), len(args), "抽取页面")
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for rec in pool.map(_extract_one, args, chunksize=16):
+            results.append(rec)
+            if progress and (len(results) % 25 == 0 or len(results) == len(args)):
+                progress(len(results), len(args), "抽取页面")
+    return results
+
+
+def _list_column_of(url: str, records: dict[str, dict], ledger: Ledger, town: str,
+                    depth: int = 0) -> list[str] | None:
+    """Column path of a list page or of a data feed requested from one."""
+    rec = records.get(url)
+    if rec and rec.get("kind") == "list":
+        return rec.get("column_path") or None
+    if depth < 2:
+        row = ledger.get(town, url)
+        if row and row.get("found_on") and (row.get("content_type") or "") in FEED_TYPES:
+            return _list_column_of(row["found_on"], records, ledger, town, depth + 1)
+    return None
+
+
+def _assign_columns(records: dict[str, dict], ledger: Ledger, town: str):
+    for url, rec in records.items():
+        if rec.get("kind") != "article":
+            rec.setdefault("list_columns", [])
+            rec["column"] = rec.get("column_path") or []
+            continue
+        columns = []
+        for link in ledger.linked_from(town, url):
+            column = _list_column_of(link["src"], records, ledger, town)
+            if column and column not in columns:
+                columns.append(column)
+        rec["list_columns"] = columns
+        if columns:
+            counts = Counter(tuple(c) for c in columns)
+            rec["column"] = list(counts.most_common(1)[0][0])
+        else:
+            rec["column"] = rec.get("column_path") or []
+
+
+def _feed_records(ledger: Ledger, town: str, records: dict[str, dict]) -> list[dict]:
+    """Hanweb dataproxy answers and similar list feeds: list pages of their parent's column."""
+    feeds = []
+    for row in ledger.archived(town):
+        if row.get("status") != 200 or (row.get("content_type") or "") not in FEED_TYPES:
+            continue
+        if row["url"] in records or not ledger.db.execute(
+                "SELECT 1 FROM links WHERE town=? AND src=? LIMIT 1", (town, row["url"])).fetchone():
+            continue
+        column = _list_column_of(row["url"], records, ledger, town)
+        if column:
+            feeds.append({"url": row["url"], "kind": "list", "title": None, "column_path": column,
+                          "payload_digest": row["payload_digest"], "extractor": EXTRACTOR_VERSION})
+    return feeds
+
+
+def _write_atomically(path: Path, records: list[dict]):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def extract_town(config: Config, ledger: Ledger, town: str, progress=None,
+                 workers: int | None = None) -> dict:
+    """Extract every archived page of `town`; returns counts by kind."""
+    path = config.records_path(town)
+    cache = _cached(path)
+    pages = _pages_to_extract(ledger, town)
+    records: dict[str, dict] = {}
+    todo = []
+    for row in pages:
+        old = cache.get(row["url"])
+        if old and old.get("payload_digest") == row["payload_digest"]:
+            records[row["url"]] = old
+        else:
+            todo.append(row)
+    workers = workers or min(os.cpu_count() or 1, 4)
+    for rec in _run_extraction(config, todo, progress, workers):
+        records[rec["url"]] = rec
+    for feed in _feed_records(ledger, town, records):
+        records[feed["url"]] = feed
+    _assign_columns(records, ledger, town)
+    ordered = [records[u] for u in sorted(records)]
+    _write_atomically(path, ordered)
+    stats = Counter(r.get("kind", "other") for r in ordered)
+    stats["reused"] = len(pages) - len(todo)
+    stats["undated"] = sum(1 for r in ordered if r.get("kind") == "article" and not r.get("date"))
+    return dict(stats)

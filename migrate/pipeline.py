@@ -1,0 +1,133 @@
+"""The whole job as library calls: each stage in order, with the checks between them.
+
+The CLI commands are thin wrappers over these functions; tests call them directly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from migrate.config import Config, Township
+from migrate.errors import UserError
+from migrate.ledger import Ledger
+from migrate.mapping import (PlanIssues, load_standard, plan_town, standard_path)
+from migrate.plan import Standard, TownPlan
+
+
+def open_ledger(config: Config) -> Ledger:
+    return Ledger(config.ledger_path)
+
+
+def run_crawl(config: Config, towns: list[Township], *, resume=False, proxy=None, progress=None):
+    from migrate.crawl import crawl_towns
+
+    return crawl_towns(config, towns, resume=resume, progress=progress, proxy=proxy)
+
+
+def run_extract(config: Config, towns: list[Township], progress=None) -> dict[str, dict]:
+    from migrate.extract.stage import extract_town
+
+    with open_ledger(config) as ledger:
+        _require_crawled(ledger, towns)
+        return {t.slug: extract_town(config, ledger, t.slug, progress=progress) for t in towns}
+
+
+def _require_crawled(ledger: Ledger, towns: list[Township]):
+    for town in towns:
+        if not ledger.counts(town.slug).get("fetched"):
+            raise UserError(f"乡镇 “{town.slug}”（{town.name}）还没有归档任何页面。",
+                            hint=f"请先运行 `sitemigrate crawl {town.slug}`。")
+
+
+@dataclass
+class MapReport:
+    plans: list[TownPlan]
+    issues: dict[str, PlanIssues]
+
+    @property
+    def unaccounted(self) -> int:
+        return sum(len(i.unmapped_pages) for i in self.issues.values())
+
+
+def run_map_check(config: Config, towns: list[Township], standard: Standard | None = None) -> MapReport:
+    standard = standard or load_standard(standard_path(config))
+    plans, issues = [], {}
+    with open_ledger(config) as ledger:
+        _require_crawled(ledger, towns)
+        for town in towns:
+            plan, town_issues = plan_town(config, ledger, town.slug, standard)
+            plans.append(plan)
+            issues[town.slug] = town_issues
+    return MapReport(plans, issues)
+
+
+@dataclass
+class BuildSummary:
+    towns: list[str]
+    articles: int = 0
+    attachments: int = 0
+    redirects: int = 0
+    drops: int = 0
+    undated: int = 0
+    empty_columns: dict[str, list[str]] = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)
+
+
+def run_build(config: Config, progress=None) -> BuildSummary:
+    """Plan every township, refuse if any page is unaccounted for, then build and redirect."""
+    from migrate.build import build_site
+
+    towns = config.townships
+    standard = load_standard(standard_path(config))
+    report = run_map_check(config, towns, standard)
+    if report.unaccounted:
+        first = next(slug for slug, i in report.issues.items() if i.unmapped_pages)
+        cols = "、".join(report.issues[first].unmapped_columns)
+        raise UserError(f"有 {report.unaccounted} 个页面所在的旧栏目没有映射（例如乡镇 “{first}” 的：{cols}）。",
+                        path=config.mappings / f"{first}.yaml",
+                        hint="请运行 `sitemigrate map check` 查看清单，在映射文件中补上这些栏目后再构建。")
+    with open_ledger(config) as ledger:
+        result = build_site(config, standard, report.plans, ledger, progress=progress)
+    summary = BuildSummary(towns=[t.slug for t in towns], stats=getattr(result, "stats", {}))
+    for plan in report.plans:
+        summary.articles += len(plan.articles)
+        summary.attachments += sum(1 for r in plan.assets.values() if r.get("kind") == "attachment")
+        summary.drops += len(plan.drops)
+        summary.undated += len(report.issues[plan.slug].undated)
+        summary.empty_columns[plan.slug] = [c.name for c in report.issues[plan.slug].empty_columns]
+    summary.redirects = sum(1 for r in result.redirects if r.status == 301)
+    _write_plan_report(config, report)
+    return summary
+
+
+def _write_plan_report(config: Config, report: MapReport):
+    """A JSON list of every drop and every undated article, for people to review."""
+    config.reports_dir.mkdir(parents=True, exist_ok=True)
+    data = {
+        plan.slug: {
+            "drops": [{"url": u, "reason": r} for u, r in sorted(plan.drops.items())],
+            "undated": report.issues[plan.slug].undated,
+            "empty_columns": [c.slug for c in report.issues[plan.slug].empty_columns],
+        }
+        for plan in report.plans
+    }
+    (config.reports_dir / "plan.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def run_verify(config: Config, progress=None):
+    from migrate.verify import verify
+
+    with open_ledger(config) as ledger:
+        return verify(config, ledger, progress=progress)
+
+
+class Timer:
+    def __init__(self):
+        self.start = time.monotonic()
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.start
