@@ -1,0 +1,177 @@
+"""Page → record extraction for government pages (see docs/pipeline.md, section 2).
+
+`extract(body, url)` parses the page once and runs the steps on the shared tree: title,
+labelled government fields, body (CMS containers, trafilatura fallback), publication date,
+breadcrumb, attachments and images, and the page kind.
+"""
+
+from __future__ import annotations
+
+from .body import extract_body
+from .breadcrumb import find_column_path
+from .dates import parse_date
+from .encoding import charset_from_headers, decode_html
+from .fields import (doc_no_from_body, doc_no_from_title, first_value, make_usable,
+                     org_from_title, scan_labels)
+from .links import article_region, collect_attachments, collect_images
+from .listing import (MIN_LIST_ITEMS, dated_link_groups, has_frames, looks_like_homepage,
+                      prose_length)
+from .page import Page, parse_document
+from .pubdate import choose_date
+from .sanitize import element_html, sanitize_html
+from .text import compact
+from .title import choose_title
+
+__all__ = ["extract", "decode_html"]
+
+RECORD_KEYS = ("url", "title", "date", "time", "org", "source", "index_no", "doc_no",
+               "column_path", "body_text", "body_html", "attachments", "images", "kind")
+MIN_ARTICLE_TEXT = 20
+MIN_ARTICLE_PROSE = 150
+SOURCE_METAS = ("contentsource", "source", "article:source")
+
+
+def load_page(body: bytes | str, url: str | None = None, *, headers=None,
+              encoding: str | None = None) -> Page:
+    """Decode (bytes decide; header/caller charset is a hint) and parse once."""
+    used = None
+    if isinstance(body, bytes):
+        text, used = decode_html(body, encoding or charset_from_headers(headers))
+    else:
+        text = body
+    return Page(parse_document(text), url, used)
+
+
+def _meta_source(page: Page, title: str | None) -> str | None:
+    value = page.meta(*SOURCE_METAS)
+    # Some templates fill ContentSource with the title or a keyword list.
+    if value and compact(value) != compact(title) and len(value) <= 60:
+        return value
+    return None
+
+
+def _org_and_source(page, hits, usable, title, sources):
+    source_hit = first_value(hits, "source", usable)
+    source = source_hit.value if source_hit else _meta_source(page, title)
+    if source:
+        sources["source"] = f"field:{source_hit.label}" if source_hit else "meta:ContentSource"
+    org_hit = first_value(hits, "org", usable)
+    if org_hit:
+        sources["org"] = f"field:{org_hit.label}"
+        return org_hit.value, source
+    if source:
+        sources["org"] = sources["source"]
+        return source, source
+    org = org_from_title(title)
+    if org:
+        sources["org"] = "title"
+    return org, source
+
+
+def _doc_no(hits, usable, title, body_lines, sources):
+    hit = first_value(hits, "doc_no", usable)
+    if hit:
+        sources["doc_no"] = f"field:{hit.label}"
+        return hit.value
+    for where, value in (("title", doc_no_from_title(title)), ("body", doc_no_from_body(body_lines))):
+        if value:
+            sources["doc_no"] = where
+            return value
+    return None
+
+
+def _kind(page: Page, title_result, body, groups, has_files: bool) -> str:
+    if has_frames(page):
+        return "other"
+    text = body.text
+    article_meta = title_result.source == "meta:ArticleTitle"
+    largest = len(groups[0]) if groups else 0
+    prose = prose_length(text, groups) if largest else len(compact(text))
+    if article_meta and (prose >= MIN_ARTICLE_TEXT or has_files or body.element is not None):
+        return "article"
+    if largest >= MIN_LIST_ITEMS and prose < MIN_ARTICLE_PROSE:
+        return "other" if looks_like_homepage(page, groups) else "list"
+    if title_result.title and (prose >= MIN_ARTICLE_TEXT or has_files):
+        return "other" if looks_like_homepage(page, groups) and largest >= MIN_LIST_ITEMS else "article"
+    return "other"
+
+
+def _list_title(page: Page, column_path: list[str], title: str | None) -> str | None:
+    column = page.meta("columnname")
+    if column:
+        return column
+    if column_path:
+        return column_path[-1]
+    return title
+
+
+def extract(body: bytes | str, url: str | None = None, *, headers=None,
+            encoding: str | None = None) -> dict:
+    """One page → one record (keys in RECORD_KEYS plus extra fields; see the module doc)."""
+    page = load_page(body, url, headers=headers, encoding=encoding)
+    hits = scan_labels(page)
+    labelled_title = next((h.value for h in hits if h.field == "title"), None)
+    title_result = choose_title(page, labelled_title)
+    title = title_result.title
+    content = extract_body(page, hits, title, title_result.element)
+    usable = make_usable(page, hits)
+    sources: dict[str, str] = {}
+    if title:
+        sources["title"] = title_result.source
+    if content.source != "none":
+        sources["body"] = content.source
+
+    date = choose_date(page, hits, title_result.segment, usable)
+    if date.date:
+        sources["date"] = date.source
+    org, source = _org_and_source(page, hits, usable, title, sources)
+    body_lines = content.text.splitlines()
+    doc_no = _doc_no(hits, usable, title, body_lines, sources)
+    extra = {}
+    for field in ("index_no", "written_date", "subject", "keywords", "validity", "author"):
+        hit = first_value(hits, field, usable)
+        if hit:
+            extra[field] = hit.value
+            sources[field] = f"field:{hit.label}"
+    if "written_date" in extra:
+        parsed = parse_date(extra["written_date"])
+        extra["written_date"] = parsed[0] if parsed else extra["written_date"]
+
+    column_path = find_column_path(page)
+    body_elements = [content.original] if content.original is not None else []
+    if content.original is None and page.body_range:
+        segs = page.segments
+        body_elements = [segs[page.body_range[0]].parent, segs[page.body_range[1]].parent]
+    region = article_region(page, title_result.element, body_elements)
+    attachments = collect_attachments(page, [content.element, region])
+    images = collect_images(content.element)
+    groups = dated_link_groups(page)
+    kind = _kind(page, title_result, content, groups, bool(attachments))
+    if kind == "article" and column_path and compact(column_path[-1]) == compact(title):
+        column_path = column_path[:-1]  # breadcrumbs often end with the article's own title
+
+    record = {
+        "url": url,
+        "title": title,
+        "date": date.date,
+        "time": date.time,
+        "org": org,
+        "source": source,
+        "index_no": extra.pop("index_no", None),
+        "doc_no": doc_no,
+        "column_path": column_path,
+        "body_text": content.text,
+        "body_html": sanitize_html(element_html(content.element)) if content.element is not None else "",
+        "attachments": attachments,
+        "images": images,
+        "kind": kind,
+    }
+    record.update(extra)
+    record["encoding"] = page.encoding
+    record["field_sources"] = sources
+    if kind == "list":
+        record["title"] = _list_title(page, column_path, title)
+        record["list_items"] = [vars(item) for item in groups[0]]
+    if kind == "article" and not date.date:
+        record["date_review"] = date.review
+    return record

@@ -1,0 +1,91 @@
+"""The publication date a page shows its readers, and nothing invented.
+
+Order: a labelled 发布日期/发布时间/日期 field outside the body; the unlabelled date line under the
+headline; the CMS's own metas (`PubDate`, `publishdate`, `firstpublishedtime` ...) and publishing
+variables; a 公开日期 field; the date in the URL. Dates inside the title or body, 成文日期 and the
+signature date are never taken, and neither is a header clock ("2023年11月07日 星期二").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .dates import WEEKDAY, find_date, is_date_line, parse_date, url_date
+from .fields import FieldHit
+from .page import Page
+
+DATE_METAS = ("pubdate", "publishdate", "publish_date", "firstpublishedtime",
+              "article:published_time", "dc.date.issued", "dc.date", "published_time",
+              "releasedate", "publishtime", "createdate", "maketime")
+DATE_VARIABLES = ('//*[@id="NewsArticlePubDay"]', '//*[@id="NewsPubDate"]')
+DATE_LINE_WINDOW = 15
+
+
+@dataclass
+class DateResult:
+    date: str | None
+    time: str | None
+    source: str | None
+    review: str | None = None  # why the date is unknown, for the reviewer
+
+
+def _from_hits(page: Page, hits: list[FieldHit], field: str, usable) -> DateResult | None:
+    for hit in hits:
+        if hit.field != field or not usable(hit) or WEEKDAY.search(hit.value):
+            continue
+        found = find_date(hit.value)
+        if found:
+            return DateResult(found[0], found[1], f"field:{hit.label}")
+    return None
+
+
+def _from_date_line(page: Page, title_segment: int | None) -> DateResult | None:
+    if title_segment is None:
+        return None
+    stop = title_segment + 1 + DATE_LINE_WINDOW
+    if page.body_range and page.body_range[0] > title_segment:
+        stop = min(stop, page.body_range[0])
+    for seg in page.segments[title_segment + 1:stop]:
+        if is_date_line(seg.text):
+            found = find_date(seg.text)
+            return DateResult(found[0], found[1], "date-line")
+    return None
+
+
+def _from_metas(page: Page) -> DateResult | None:
+    for name in DATE_METAS:
+        value = page.meta(name)
+        parsed = parse_date(value) if value else None
+        if parsed:
+            return DateResult(parsed[0], parsed[1], f"meta:{name}")
+    for xpath in DATE_VARIABLES:
+        for el in page.root.xpath(xpath):
+            parsed = parse_date(el.text_content())
+            if parsed:
+                return DateResult(parsed[0], parsed[1], "variable:" + xpath.split('"')[1])
+    return None
+
+
+def _time_elsewhere(page: Page, date: str) -> str | None:
+    """The time of day from a meta/variable carrying the same date (labels often show the
+    date alone while `PubDate` has "2023-11-03 09:50")."""
+    found = _from_metas(page)
+    if found and found.date == date:
+        return found.time
+    return None
+
+
+def choose_date(page: Page, hits: list[FieldHit], title_segment: int | None, usable) -> DateResult:
+    result = (_from_hits(page, hits, "date", usable)
+              or _from_date_line(page, title_segment)
+              or _from_metas(page)
+              or _from_hits(page, hits, "open_date", usable))
+    if result is None:
+        found = url_date(page.url)
+        if found:
+            result = DateResult(found, None, "url")
+    if result is None:
+        return DateResult(None, None, None, "页面未显示发布日期，网址中也没有日期，需人工核对")
+    if result.time is None:
+        result.time = _time_elsewhere(page, result.date)
+    return result
