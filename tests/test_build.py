@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -11,7 +12,7 @@ import pytest
 from migrate.build import build_site
 from migrate.errors import MappingError, UserError
 from migrate.newurls import SiteURLs, path_to_file
-from tests.fixtures.build.synthetic import QS, TA, make_county
+from tests.fixtures.build.synthetic import QS, TA, article, make_county
 
 URLS = SiteURLs("xzjd")
 BASE = "https://www.yunxi.example.gov.cn"
@@ -358,6 +359,36 @@ def test_removing_an_article_removes_its_page_on_rebuild(tmp_path):
     county.ledger.close()
 
 
+# ------------------------------------------------------------------ rendering details
+
+def test_titles_are_escaped_and_text_only_bodies_become_paragraphs(tmp_path):
+    county = make_county(tmp_path)
+    url = f"{QS}/art/2024/3/7/art_12_346.html"
+    county.plans[1].articles.append(article(
+        "qingshi", url, "gzdt", "A&B <script>alert(1)</script>", "2024-03-07", None, "",
+        body_text="第一段。\n\n第二段 <b>不是标签</b>"))
+    build_site(county.config, county.standard, county.plans, county.ledger)
+    raw = site_file(county, URLS.article("qingshi", "gzdt", url)).read_text(encoding="utf-8")
+    assert "<script>alert" not in raw and "&lt;script&gt;" in raw
+    doc = page(county, URLS.article("qingshi", "gzdt", url))
+    assert metas(doc)["ArticleTitle"] == "A&B <script>alert(1)</script>"
+    paragraphs = [p.text_content() for p in doc.cssselect(".article-body p")]
+    assert paragraphs == ["第一段。", "第二段 <b>不是标签</b>"]
+    county.ledger.close()
+
+
+def test_group_column_with_its_own_articles_lists_them(tmp_path):
+    county = make_county(tmp_path)
+    url = f"{QS}/xxgk/guide.html"
+    county.plans[1].articles.append(article("qingshi", url, "zfxxgk", "青石乡政务公开事项", "2024-01-02", None,
+                                            "<p>事项。</p>"))
+    build_site(county.config, county.standard, county.plans, county.ledger)
+    doc = page(county, URLS.column("qingshi", "zfxxgk"))
+    assert URLS.article("qingshi", "zfxxgk", url) in hrefs(doc.cssselect(".column-main")[0])
+    assert [h.text_content() for h in doc.cssselect(".column-main h2")] == ["其他政府信息公开信息"]
+    county.ledger.close()
+
+
 # ------------------------------------------------------------------ errors
 
 def test_unknown_column_slug_is_a_mapping_error(tmp_path):
@@ -375,6 +406,19 @@ def test_theme_without_templates_is_a_user_error(tmp_path):
     with pytest.raises(UserError) as info:
         build_site(county.config, county.standard, county.plans, county.ledger)
     assert "主题目录缺少模板" in info.value.message
+    county.ledger.close()
+
+
+def test_template_error_names_the_template_and_line(tmp_path):
+    county = make_county(tmp_path)
+    theme = tmp_path / "theme"
+    shutil.copytree(county.config.theme, theme)
+    (theme / "templates" / "article.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n', encoding="utf-8")
+    county.config.theme = theme
+    with pytest.raises(UserError) as info:
+        build_site(county.config, county.standard, county.plans, county.ledger)
+    assert info.value.path.endswith("article.html") and info.value.line == 3
     county.ledger.close()
 
 

@@ -8,7 +8,7 @@ behind, records each old URL's fate in the ledger and writes the redirect table.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from migrate.build.bodies import LinkResolver, prepare_article
 from migrate.build.fates import make_redirects, record_fates
@@ -39,6 +39,10 @@ class BuildStats:
     pages: int = 0              # HTML files Pelican wrote
     stale_removed: int = 0      # files of earlier builds deleted
     seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        """Plain data, e.g. for the ledger's `runs.stats` JSON."""
+        return asdict(self)
 
 
 @dataclass

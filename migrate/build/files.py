@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
 from pathlib import Path
 
+from warcio.exceptions import ArchiveLoadFailed
+
+from migrate.archive import read_record
 from migrate.build.targets import AssetFile
 from migrate.errors import UserError
 from migrate.newurls import path_to_file
 
 
-def _read_record_body(workdir: Path, warc_file: str, offset: int) -> bytes:
-    try:
-        from migrate.archive import read_record
-    except ImportError:   # TODO(build): drop this fallback once migrate.archive lands
-        from warcio.archiveiterator import ArchiveIterator
-
-        with open(Path(workdir) / warc_file, "rb") as fh:
-            fh.seek(offset)
-            record = next(iter(ArchiveIterator(fh)))
-            return record.content_stream().read()
-    return read_record(workdir, warc_file, offset).body
-
-
 def read_archived_body(workdir: Path, row: dict) -> bytes:
     """The archived payload of one ledger row."""
     try:
-        return _read_record_body(workdir, row["warc_file"], row["warc_offset"])
-    except (OSError, ValueError, KeyError, TypeError, StopIteration) as exc:
+        return read_record(workdir, row["warc_file"], row["warc_offset"]).body
+    except (OSError, ValueError, KeyError, TypeError, zlib.error, ArchiveLoadFailed) as exc:
         raise UserError(
             f"无法从归档中读出 {row.get('url')}（归档文件 {row.get('warc_file')}，偏移 {row.get('warc_offset')}）：{exc}",
             path=Path(workdir) / str(row.get("warc_file") or ""),
-            hint=f"归档文件可能被移动或损坏。请运行 `sitemigrate crawl {row.get('town', '')} --resume` 重新抓取后再构建。",
+            hint=f"归档文件可能被移动或损坏。请运行 `sitemigrate crawl {row.get('town') or '<乡镇>'}` 重新抓取该乡镇后再构建。",
         ) from exc
 
 
@@ -59,7 +50,7 @@ def copy_asset(site_dir: Path, workdir: Path, asset: AssetFile) -> Path:
 
 
 def copy_assets(site_dir: Path, workdir: Path, assets: dict[str, AssetFile], progress=None) -> set[Path]:
-    """Copy every planned asset; returns the files written (or already up to date)."""
+    """Copy every planned asset; returns the files written or already up to date."""
     written = set()
     total = len(assets)
     for done, old_url in enumerate(sorted(assets), 1):

@@ -89,6 +89,15 @@ class Column:
         return bool(self.articles) or any(child.has_page for child in self.children)
 
     @property
+    def ancestors(self) -> list["Column"]:
+        """Enclosing group columns, outermost first."""
+        chain, parent = [], self.parent
+        while parent is not None:
+            chain.insert(0, parent)
+            parent = parent.parent
+        return chain
+
+    @property
     def visible_children(self) -> list["Column"]:
         return [child for child in self.children if child.has_page]
 
@@ -101,14 +110,18 @@ class Column:
             return 1
         return max(1, -(-len(self.articles) // PER_PAGE))
 
-    def newest(self, n: int) -> list[Article]:
-        """Newest items of the column and, for a group, of its children."""
-        if not self.children:
-            return self.articles[:n]
+    def all_articles(self) -> list[Article]:
+        """The column's own articles and those of every column inside it."""
         pool = list(self.articles)
         for child in self.children:
-            pool.extend(child.articles)
-        return sort_newest_first(pool)[:n]
+            pool.extend(child.all_articles())
+        return pool
+
+    def newest(self, n: int) -> list[Article]:
+        """Newest items of the column and, for a group, of the columns inside it."""
+        if not self.children:
+            return self.articles[:n]
+        return sort_newest_first(self.all_articles())[:n]
 
 
 @dataclass
@@ -127,9 +140,13 @@ class Town:
     def all_visible_columns(self) -> list[Column]:
         """Every column with a page, parents before their children."""
         result = []
-        for column in self.visible_columns:
-            result.append(column)
-            result.extend(column.visible_children)
+
+        def walk(columns):
+            for column in columns:
+                result.append(column)
+                walk(column.visible_children)
+
+        walk(self.visible_columns)
         return result
 
 

@@ -50,7 +50,7 @@ def column_meta(name: str, description: str, keywords: str, kind: str) -> list[t
 
 
 def town_column_meta(town: Town, column: Column) -> list[tuple[str, str]]:
-    names = [town.name] + ([column.parent.name] if column.parent else []) + [column.name]
+    names = [town.name] + [c.name for c in column.ancestors] + [column.name]
     return column_meta(column.name, column.spec.description, ",".join(names), column.name)
 
 
@@ -95,8 +95,7 @@ class PagePlanner:
 
     def _column_crumbs(self, town: Town, column: Column, current: bool) -> list[Crumb]:
         crumbs = self._town_crumbs(town)
-        if column.parent is not None:
-            crumbs.append(Crumb(column.parent.name, column.parent.path))
+        crumbs.extend(Crumb(ancestor.name, ancestor.path) for ancestor in column.ancestors)
         crumbs.append(Crumb(column.name, None if current else column.path))
         return crumbs
 

@@ -19,7 +19,7 @@ from migrate.errors import UserError
 from migrate.newurls import quote_path
 
 THEME_STATIC_DIR = "theme"
-REQUIRED_TEMPLATES = ("base", "county_home", "channel", "sitemap", "town", "column", "group",
+REQUIRED_TEMPLATES = ("base", "column_base", "county_home", "channel", "sitemap", "town", "column", "group",
                       "single", "article")
 KEEP_IN_OUTPUT = {".git"}          # never removed by the stale-file cleanup
 
@@ -87,15 +87,15 @@ def _template_error(config_theme: Path, exc: jinja2.TemplateError) -> UserError:
                      hint="请检查对主题模板的修改，或换回随工具附带的 templates/ 目录。")
 
 
-def run_pelican(site: Site, progress=None) -> set[Path]:
+def run_pelican(site: Site, progress=None) -> set[str]:
     """Render every page into `config.site_dir`; returns the pages Pelican wrote (the theme's
     static files it copies are `theme_static_outputs`)."""
     config = site.config
     check_theme(config.theme)
-    written: set[Path] = set()
+    written: set[str] = set()
 
     def on_written(path, context=None):
-        written.add(Path(path).resolve())
+        written.add(os.path.abspath(path))
 
     signals.content_written.connect(on_written)
     try:
@@ -109,27 +109,27 @@ def run_pelican(site: Site, progress=None) -> set[Path]:
     return written
 
 
-def theme_static_outputs(theme: Path, site_dir: Path) -> set[Path]:
+def theme_static_outputs(theme: Path, site_dir: Path) -> set[str]:
     """Where Pelican's static generator copies the theme's static files."""
     static = theme / "static"
-    target = Path(site_dir).resolve() / THEME_STATIC_DIR
-    return {target / path.relative_to(static) for path in static.rglob("*") if path.is_file()}
+    target = Path(os.path.abspath(site_dir)) / THEME_STATIC_DIR
+    return {str(target / path.relative_to(static)) for path in static.rglob("*") if path.is_file()}
 
 
-def remove_stale(site_dir: Path, keep: set[Path]) -> int:
-    """Delete files an earlier build left behind (and folders left empty); returns the count."""
-    site_dir = Path(site_dir).resolve()
-    keep = {Path(p).resolve() for p in keep}
+def remove_stale(site_dir: Path, keep: set) -> int:
+    """Delete files an earlier build left behind (and folders left empty); returns the count.
+    `keep` holds the absolute paths (str or Path) this build wrote."""
+    site_dir = os.path.abspath(site_dir)
+    keep = {os.path.abspath(p) for p in keep}
     removed = 0
-    for root, dirs, files in os.walk(site_dir, topdown=False):
-        root_path = Path(root)
-        if any(part in KEEP_IN_OUTPUT for part in root_path.relative_to(site_dir).parts):
+    for root, _dirs, files in os.walk(site_dir, topdown=False):
+        if any(part in KEEP_IN_OUTPUT for part in Path(os.path.relpath(root, site_dir)).parts):
             continue
         for name in files:
-            path = root_path / name
+            path = os.path.join(root, name)
             if path not in keep:
-                path.unlink()
+                os.unlink(path)
                 removed += 1
-        if root_path != site_dir and not any(root_path.iterdir()):
-            root_path.rmdir()
+        if root != site_dir and not os.listdir(root):
+            os.rmdir(root)
     return removed
