@@ -14,7 +14,7 @@ from migrate.build.bodies import LinkResolver, prepare_article
 from migrate.build.fates import make_redirects, record_fates
 from migrate.build.files import copy_assets
 from migrate.build.model import Site, build_model
-from migrate.build.render import remove_stale, run_pelican, theme_static_outputs
+from migrate.build.render import check_theme, remove_stale, run_pelican, theme_static_outputs
 from migrate.build.targets import AssetFile, plan_asset_files, resolve_targets
 from migrate.config import Config
 from migrate.ledger import Ledger
@@ -78,13 +78,15 @@ def build_site(config: Config, standard: Standard, plans: list[TownPlan], ledger
                progress=None) -> BuildResult:
     """Build `config.site_dir` from the plans; returns the redirects and per-town stats."""
     started = time.perf_counter()
+    check_theme(config.theme)
     site = build_model(config, standard, plans)
     assets = plan_asset_files(site.urls, plans)
     targets = resolve_targets(site, plans, assets)
     _prepare_articles(config, site, targets)
     copied = copy_assets(config.site_dir, config.workdir, assets, progress)
     written = run_pelican(site, progress)
-    removed = remove_stale(config.site_dir, written | copied | theme_static_outputs(config.theme, config.site_dir))
+    static = theme_static_outputs(config.theme, config.site_dir)
+    removed = remove_stale(config.site_dir, written | copied | static)
     redirects = make_redirects(site, plans, targets)
     record_fates(ledger, site, plans, targets)
     write_redirects(config, redirects)

@@ -58,7 +58,7 @@ def _absolute(value: str, page_url: str) -> str | None:
     return urljoin(page_url, value)
 
 
-def _note(text: str) -> etree._Element:
+def _note(text: str):
     span = etree.Element("span", {"class": "link-note"})
     span.text = text
     return span

@@ -18,7 +18,6 @@ TOWN_NEWEST = 7        # newest items per column block on a channel home
 BLOCK_NEWEST = 5       # newest items per child block on a group page
 ERROR_REPORT = "https://zfwzzc.www.gov.cn/check_web/errorInfo/jcInfoNew"
 POLICE_RECORD = "https://www.beian.gov.cn/portal/registerSystemInfo"
-COLUMN_TYPES = {"list": "信息列表", "single": "单页", "group": "栏目分组"}
 
 
 @dataclass
@@ -137,8 +136,7 @@ class PagePlanner:
         meta = town_column_meta(town, column)
         variables = self._common(column.path, f"{column.name} - {town.name}",
                                  self._column_crumbs(town, column, current=True), meta)
-        variables.update(town=town, column=column, column_kind=COLUMN_TYPES[column.spec.type],
-                         numbered_url=self._numbered_url(town, column))
+        variables.update(town=town, column=column, numbered_url=self._numbered_url(town, column))
         if column.spec.type == "single":
             variables.update(article=column.articles[0], others=column.articles[1:])
             return PageSpec(column.path, "single", variables)

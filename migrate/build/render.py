@@ -91,7 +91,6 @@ def run_pelican(site: Site, progress=None) -> set[str]:
     """Render every page into `config.site_dir`; returns the pages Pelican wrote (the theme's
     static files it copies are `theme_static_outputs`)."""
     config = site.config
-    check_theme(config.theme)
     written: set[str] = set()
 
     def on_written(path, context=None):
