@@ -1,0 +1,445 @@
+"""Injected spam in the raw page: hidden link blocks, spam links, link farms, hijacking scripts.
+
+Words alone never decide: a government page may well talk about 福利彩票 or 打击赌博. What marks an
+injection is the combination of hiding, links that leave the government web, and vocabulary.
+The page is parsed once; one walk collects the hidden blocks (not descending into them), the
+visible links and the scripts, and every rule works on those lists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from migrate.screen.model import Finding, excerpt, excerpt_around
+from migrate.screen.words import Vocabulary, is_government_host, strong, topic_label
+
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+CSS_MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.I)
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+SIMPLE_SELECTOR = re.compile(r"^[a-z0-9]*([.#])([\w-]+)$", re.I)
+CSS_LENGTH = re.compile(r"^(-?\d*\.?\d+)(px|pt|em|rem|%|vw|vh)?$")
+JS_HIDE = re.compile(r"""getElementById\(\s*['"]([\w-]+)['"]\s*\)\.style\.display\s*=\s*['"]none""", re.I)
+SCRIPT_LINK = re.compile(r"""<a\s[^>]*?href\s*=\s*\\?['"]?(https?://[^'"\\\s>]+)""", re.I)
+SCRIPT_REDIRECT = re.compile(
+    r"""(?:location(?:\.href)?\s*=|location\.replace\(|location\.assign\(|window\.open\()\s*['"](https?://[^'"]+)""",
+    re.I)
+BLOCK_TAGS = {"p", "li", "td", "th", "tr", "div", "dd", "dt", "section", "footer", "header", "center",
+              "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "marquee", "font", "span", "body"}
+HIDE_OFFSET = -500          # px: further left/up than this is off screen on any display
+FARM_MIN_LINKS = 10         # a block with this many external links to ...
+FARM_MIN_DOMAINS = 5        # ... this many different sites ...
+FARM_MIN_SHARE = 0.5        # ... making up this share of its links is a link farm
+HIDDEN_MIN_LINKS = 3        # hidden external links without spam words: this many, or 2 sites
+MAX_SNIPPET_SOURCE = 240
+
+
+@dataclass
+class Link:
+    element: object
+    href: str
+    host: str
+    text: str
+    kind: str           # internal | government | trusted | external
+
+
+@dataclass
+class PageParts:
+    hidden: list        # (element, reason) of the outermost hidden elements
+    links: list[Link]   # links outside hidden elements
+    scripts: list[str]
+
+
+# ---------------------------------------------------------------- parsing and hiding
+
+def parse_html(html: str):
+    """The document root, or None for an empty or unparsable page."""
+    html = XML_DECLARATION.sub("", html or "", count=1)
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _length(value: str) -> float | None:
+    """A CSS length in px (em taken as 16px), or None if it is not a plain length."""
+    match = CSS_LENGTH.match(value.strip())
+    if not match:
+        return None
+    number = float(match.group(1))
+    return number * 16 if match.group(2) in ("em", "rem") else number
+
+
+def _declarations(style: str) -> dict[str, str]:
+    decls = {}
+    for part in style.split(";"):
+        name, sep, value = part.partition(":")
+        if sep:
+            value = value.lower().replace("!important", "").strip()
+            decls[name.strip().lower()] = value
+    return decls
+
+
+def style_hiding(style: str) -> str | None:
+    """Why these inline declarations hide an element (Chinese), or None if they do not."""
+    if not style:
+        return None
+    d = _declarations(style)
+    if d.get("display") == "none":
+        return "display:none"
+    if d.get("visibility") in ("hidden", "collapse"):
+        return "visibility:hidden"
+    if d.get("opacity") in ("0", "0.0", ".0", "0%"):
+        return "opacity:0"
+    size = _length(d.get("font-size", ""))
+    if size is not None and size <= 1:
+        return "字号为 0"
+    clipped = any(d.get(k) == "hidden" for k in ("overflow", "overflow-x", "overflow-y"))
+    if clipped:
+        for key in ("height", "max-height", "width", "max-width"):
+            value = _length(d.get(key, ""))
+            if value is not None and value <= 1:
+                return f"尺寸为 0（{key}:{d[key]}）"
+    positioned = d.get("position") in ("absolute", "fixed", "relative")
+    for key in ("left", "top", "margin-left", "margin-top", "text-indent"):
+        if not positioned and key in ("left", "top"):
+            continue
+        value = _length(d.get(key, ""))
+        if value is not None and value <= HIDE_OFFSET:
+            return f"移出可视区域（{key}:{d[key]}）"
+    clip = d.get("clip", "")
+    if clip.startswith("rect(") and all((_length(v) or 0) <= 1 for v in re.split(r"[\s,]+", clip[5:-1]) if v):
+        return "clip 裁剪为 0"
+    return None
+
+
+def _attribute_hiding(el) -> str | None:
+    if el.get("hidden") is not None:
+        return "hidden 属性"
+    for key in ("width", "height"):
+        value = el.get(key)
+        if value is not None and el.tag in ("marquee", "iframe", "div", "span", "table", "font", "layer"):
+            number = _length(value)
+            if number is not None and number <= 1:
+                return f"尺寸为 0（{key}=\"{value}\"）"
+    return None
+
+
+def hidden_selectors(root) -> dict[tuple[str, str], str]:
+    """(`.`/`#`, name) -> hiding reason, from <style> blocks and display-none scripts."""
+    selectors = {}
+    for style in root.iter("style"):
+        css = CSS_MEDIA.sub("", CSS_COMMENT.sub("", style.text_content() or ""))
+        for selector_text, body in CSS_RULE.findall(css):
+            reason = style_hiding(body)
+            if not reason:
+                continue
+            for selector in selector_text.split(","):
+                match = SIMPLE_SELECTOR.match(selector.strip())
+                if match:
+                    selectors[(match.group(1), match.group(2))] = f"样式表 {selector.strip()} 设为 {reason}"
+    for script in root.iter("script"):
+        for element_id in JS_HIDE.findall(script.text or ""):
+            selectors[("#", element_id)] = "脚本设为 display:none"
+    return selectors
+
+
+def hiding_reason(el, selectors) -> str | None:
+    reason = style_hiding(el.get("style") or "") or _attribute_hiding(el)
+    if reason or not selectors:
+        return reason
+    element_id = el.get("id")
+    if element_id and ("#", element_id) in selectors:
+        return selectors[("#", element_id)]
+    for name in (el.get("class") or "").split():
+        if (".", name) in selectors:
+            return selectors[(".", name)]
+    return None
+
+
+# ---------------------------------------------------------------- links
+
+def _host_of(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or "").lower() if parts.scheme in ("http", "https") else ""
+    except ValueError:
+        return ""
+
+
+class LinkClassifier:
+    def __init__(self, page_url: str | None, site_hosts, vocab: Vocabulary):
+        self.base = page_url or ""
+        self.own = {h.split(":")[0].lower() for h in site_hosts if h}
+        if page_url:
+            self.own.add(_host_of(page_url))
+        self.vocab = vocab
+
+    def resolve(self, href: str) -> tuple[str, str] | None:
+        """(absolute URL, host) of a web link; host is "" for a relative link without a base.
+        None for mailto:, javascript: and other non-web links."""
+        href = (href or "").strip()
+        if not href or href.startswith("#"):
+            return None
+        try:
+            absolute = urljoin(self.base, href) if self.base else href
+            scheme = urlsplit(absolute).scheme.lower()
+        except ValueError:
+            return None
+        if scheme in ("http", "https"):
+            return absolute, _host_of(absolute)
+        return None if scheme else (absolute, "")
+
+    def kind(self, host: str) -> str:
+        if not host or host in self.own:
+            return "internal"
+        if is_government_host(host):
+            return "government"
+        if self.vocab.is_trusted(host):
+            return "trusted"
+        return "external"
+
+    def link(self, el, href: str) -> Link | None:
+        resolved = self.resolve(href)
+        if resolved is None:
+            return None
+        url, host = resolved
+        text = " ".join(el.text_content().split()) if el.tag == "a" else ""
+        title = el.get("title")
+        if title:
+            text = f"{text} {title}".strip()
+        return Link(el, url, host, text, self.kind(host))
+
+
+def registrable(host: str) -> str:
+    """Rough registrable domain (example.com, example.com.cn): enough to count distinct sites."""
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in ("com", "net", "org", "gov", "edu", "ac") and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+# ---------------------------------------------------------------- the walk
+
+def split_page(root, selectors, classifier: LinkClassifier) -> PageParts:
+    """One pass over the tree: hidden blocks (not entered), visible links, script texts."""
+    parts = PageParts(hidden=[], links=[], scripts=[])
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        reason = hiding_reason(el, selectors) if el.tag not in ("html", "head", "body") else None
+        if reason:
+            parts.hidden.append((el, reason))
+            continue
+        if el.tag == "a" and el.get("href"):
+            link = classifier.link(el, el.get("href"))
+            if link:
+                parts.links.append(link)
+        elif el.tag == "script":
+            if el.text:
+                parts.scripts.append(el.text)
+            continue
+        elif el.tag == "style":
+            continue
+        stack.extend(reversed(el))
+    return parts
+
+
+def describe(el, reason: str | None = None) -> str:
+    """Where an element is, for people: `源码第 12 行 <div#id.class>（display:none）`."""
+    name = el.tag
+    if el.get("id"):
+        name += "#" + el.get("id")
+    classes = (el.get("class") or "").split()
+    if classes:
+        name += "." + ".".join(classes[:2])
+    line = f"源码第 {el.sourceline} 行 " if el.sourceline else ""
+    return f"{line}<{name}>" + (f"（{reason}）" if reason else "")
+
+
+def source_of(el) -> str:
+    return lxml.html.tostring(el, encoding="unicode", with_tail=False)
+
+
+# ---------------------------------------------------------------- rules
+
+def _block_links(block, classifier: LinkClassifier) -> tuple[list[Link], list[Link]]:
+    """(links, frames) inside a hidden block, the block itself included. Frames count only when
+    hidden themselves: a hidden panel holding a weather widget is a menu, not an injection."""
+    links, frames = [], []
+    for el in block.iter("a", "iframe", "frame"):
+        if el.tag == "a":
+            link = classifier.link(el, el.get("href")) if el.get("href") else None
+            if link:
+                links.append(link)
+        elif el.get("src") and (el is block or hiding_reason(el, {})):
+            link = classifier.link(el, el.get("src"))
+            if link:
+                frames.append(link)
+    return links, frames
+
+
+def _is_link_block(external: list[Link]) -> bool:
+    """Enough hidden external links to be an injection even without spam words."""
+    return len(external) >= HIDDEN_MIN_LINKS or len({registrable(l.host) for l in external}) >= 2
+
+
+def hidden_block_findings(block, reason: str, classifier: LinkClassifier) -> list[Finding]:
+    vocab = classifier.vocab
+    links, frames = _block_links(block, classifier)
+    external = [l for l in links if l.kind == "external"]
+    external_frames = [f for f in frames if f.kind == "external"]
+    where = describe(block, reason)
+    findings = []
+    if external_frames:
+        frame = external_frames[0]
+        findings.append(Finding("spam", "hidden-iframe", _source_excerpt(source_of(block), frame.host), where,
+                                "high", frame.host, count=len(external_frames)))
+    if external:
+        # Hidden + leaving the government web: any vocabulary, even 彩票 alone, settles it.
+        hits = vocab.hits(block.text_content() + " " + " ".join(l.text for l in links))
+        signal = strong(hits) or hits
+        if signal:
+            word = signal[0].word
+            findings.append(Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
+                                    "high", word, topic_label(signal), len(external)))
+        elif _is_link_block(external):
+            host = external[0].host
+            findings.append(Finding("spam", "hidden-links", _source_excerpt(source_of(block), host), where,
+                                    "medium", host, count=len(external)))
+    elif links:
+        # Hidden links within the site or to other government sites are usually tab panels and
+        # menus; only anchors that themselves read like spam count (hacked .gov.cn pages exist).
+        if not strong(vocab.hits("\n".join(l.text for l in links))):
+            return findings
+        spam = [(l, hits) for l in links if (hits := strong(vocab.hits(l.text)))
+                and not vocab.has_legit_context(l.text)]
+        if spam:
+            word = spam[0][1][0].word
+            findings.append(Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
+                                    "high", word, topic_label([h for _, hs in spam for h in hs]), len(spam)))
+    elif not frames:
+        text = block.text_content()
+        hits = strong(vocab.hits(text))
+        if hits and not vocab.has_legit_context(text):
+            findings.append(Finding("spam", "hidden-spam-text", excerpt_around(text, hits[0].word), where,
+                                    "medium", hits[0].word, topic_label(hits), len(hits)))
+    return findings
+
+
+def _source_excerpt(source: str, needle: str) -> str:
+    if len(source) <= 2 * MAX_SNIPPET_SOURCE:
+        return source
+    return excerpt_around(source, needle, MAX_SNIPPET_SOURCE)
+
+
+def _nearest_block(el):
+    for ancestor in el.iterancestors():
+        if ancestor.tag in BLOCK_TAGS:
+            return ancestor
+    return el.getparent()
+
+
+def link_context(link: Link, window: int = 60) -> str:
+    """Text around a link: its block's text, cut to `window` characters either side."""
+    block = _nearest_block(link.element)
+    text = " ".join((block.text_content() if block is not None else link.text).split())
+    index = text.find(link.text) if link.text else -1
+    if index < 0:
+        return text[: 2 * window + len(link.text)]
+    return text[max(0, index - window): index + len(link.text) + window]
+
+
+def spam_link_findings(links: list[Link], vocab: Vocabulary) -> list[Finding]:
+    """Visible external links whose anchor or surrounding text has strong spam vocabulary."""
+    flagged = []
+    for link in links:
+        if link.kind != "external":
+            continue
+        anchor_hits = strong(vocab.hits(link.text))
+        context = link_context(link)
+        hits = anchor_hits or strong(vocab.hits(context))
+        # An anchor that itself says 百家乐 is spam whatever the page is about; words merely
+        # nearby are discounted on pages that report on crackdowns (打击赌博…).
+        if hits and (anchor_hits or not vocab.has_legit_context(context)):
+            flagged.append((link, hits, context))
+    if not flagged:
+        return []
+    link, hits, context = flagged[0]
+    snippet = f"{context}（链接：{link.href}）"
+    return [Finding("spam", "spam-link", snippet, describe(link.element), "high", hits[0].word,
+                    topic_label([h for _, hs, _ in flagged for h in hs]), len(flagged))]
+
+
+def link_farm_findings(links: list[Link], vocab: Vocabulary) -> list[Finding]:
+    """The deepest blocks holding many visible links to many different non-government sites."""
+    counts: dict = defaultdict(int)
+    totals: dict = defaultdict(int)
+    domains: dict = defaultdict(set)
+    for link in links:
+        external = link.kind == "external"
+        for ancestor in link.element.iterancestors():
+            totals[ancestor] += 1
+            if external:
+                counts[ancestor] += 1
+                domains[ancestor].add(registrable(link.host))
+    farms = [el for el in counts
+             if counts[el] >= FARM_MIN_LINKS and len(domains[el]) >= FARM_MIN_DOMAINS
+             and counts[el] >= FARM_MIN_SHARE * totals[el]]
+    has_farm_inside = {a for el in farms for a in el.iterancestors()}
+    findings = []
+    for block in farms:
+        if block in has_farm_inside:
+            continue
+        hits = vocab.hits(block.text_content())
+        host = next(l.host for l in links if l.kind == "external" and block in l.element.iterancestors())
+        findings.append(Finding("spam", "link-farm", _source_excerpt(source_of(block), host), describe(block),
+                                "high" if hits else "medium", hits[0].word if hits else host,
+                                topic_label(hits), counts[block]))
+    return findings
+
+
+def script_findings(scripts: list[str], classifier: LinkClassifier) -> list[Finding]:
+    """Links written by scripts (document.write) and referrer-based redirects off the site."""
+    vocab = classifier.vocab
+    findings = []
+    for text in scripts:
+        external = [u for u in SCRIPT_LINK.findall(text) if classifier.kind(_host_of(u)) == "external"]
+        if external:
+            hits = vocab.hits(text)
+            if hits:
+                index = text.find(hits[0].word)
+                findings.append(Finding("spam", "script-links", excerpt(text, index, index + len(hits[0].word)),
+                                        "页面脚本", "high", hits[0].word, topic_label(hits), len(external)))
+        if "referrer" in text:
+            targets = [u for u in SCRIPT_REDIRECT.findall(text) if classifier.kind(_host_of(u)) == "external"]
+            if targets:
+                index = text.find(targets[0])
+                findings.append(Finding("spam", "referrer-redirect", excerpt(text, index, index + len(targets[0])),
+                                        "页面脚本", "high", targets[0]))
+    return findings
+
+
+def screen_spam(html: str, page_url: str | None, vocab: Vocabulary, site_hosts=()) -> list[Finding]:
+    root = parse_html(html)
+    if root is None:
+        return []
+    classifier = LinkClassifier(page_url, site_hosts, vocab)
+    parts = split_page(root, hidden_selectors(root), classifier)
+    findings = []
+    for block, reason in parts.hidden:
+        findings.extend(hidden_block_findings(block, reason, classifier))
+    findings.extend(spam_link_findings(parts.links, vocab))
+    findings.extend(link_farm_findings(parts.links, vocab))
+    findings.extend(script_findings(parts.scripts, classifier))
+    return findings
