@@ -1,0 +1,139 @@
+"""Downloader middlewares of the crawl, one job each.
+
+- `WarcRecorderMiddleware` (next to the downloader): writes every response, as received, with its
+  request into the township's WARC files and tells the spider where it went (`meta["warc"]`).
+- `ArchiveReplayMiddleware` (first in line): answers a request from the archive when a resumed
+  crawl adopts a response the interrupted run had archived but not yet recorded.
+- `BackoffRetryMiddleware` (in place of Scrapy's RetryMiddleware): the same retries for
+  timeouts and 5xx, each after a growing pause, so a struggling township server can recover.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+from scrapy import Request, signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
+
+from migrate.archive import read_record
+from migrate.crawl.warc import HttpExchange, Original, StoredRecord, WarcArchive, payload_digest
+
+JOB_SETTING = "SITEMIGRATE_JOB"
+
+
+def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
+    return [(name, value) for name, values in headers.items() for value in values]
+
+
+def exchange_of(request: Request, response) -> HttpExchange:
+    # Behind a proxy the peer address is the proxy's, not the township server's.
+    ip = None if request.meta.get("proxy") or response.ip_address is None else str(response.ip_address)
+    return HttpExchange(
+        url=request.url, method=request.method, request_headers=_header_pairs(request.headers),
+        request_body=request.body or b"", status=response.status,
+        response_headers=_header_pairs(response.headers), body=response.body,
+        protocol=response.protocol or "HTTP/1.1", ip_address=ip,
+    )
+
+
+def warcinfo_fields(job) -> dict:
+    import scrapy
+    import warcio
+
+    return {
+        "software": f"sitemigrate (Scrapy {scrapy.__version__}, warcio {getattr(warcio, '__version__', '')})".strip(),
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "isPartOf": job.town,
+        "description": f"{job.town_name}旧网站归档（乡镇网站关停上移）",
+        "robots": "obey" if job.obey_robots else "ignore",
+        "http-header-user-agent": job.settings.user_agent,
+    }
+
+
+class WarcRecorderMiddleware:
+    def __init__(self, archive: WarcArchive):
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        job = crawler.settings[JOB_SETTING]
+        archive = WarcArchive(Path(job.archive_dir), Path(job.workdir), job.town,
+                              rotate_bytes=job.rotate_bytes, info=warcinfo_fields(job))
+        # The spider exists before the engine builds its middlewares.
+        for digest, original in crawler.spider.start_state.originals.items():
+            archive.remember(digest, original)
+        middleware = cls(archive)
+        # spider_closed comes after the item pipelines have closed, i.e. after the ledger's
+        # last write: only then may the files get their final names.
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request, response, spider=None):
+        if request.meta.get("replayed"):
+            self._adopt(request)
+        else:
+            request.meta["warc"] = self.archive.write(exchange_of(request, response))
+        return response
+
+    def _adopt(self, request):
+        """A replayed original becomes the reference for later identical payloads."""
+        stored: StoredRecord = request.meta["warc"]
+        if not stored.revisit_of and stored.length and request.meta.get("replayed_status") == 200:
+            self.archive.remember(stored.payload_digest,
+                                  Original(request.url, stored.warc_file, stored.warc_offset))
+
+    def spider_closed(self, spider=None):
+        self.archive.close()
+
+
+class ArchiveReplayMiddleware:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(Path(crawler.settings[JOB_SETTING].workdir))
+
+    def process_request(self, request, spider=None):
+        where = request.meta.get("replay")
+        if not where:
+            return None
+        warc_file, offset = where
+        archived = read_record(self.workdir, warc_file, offset)
+        # The archive hands back the decoded body; drop the header that would decode it twice.
+        headers = Headers([(k, v) for k, v in archived.headers if k.lower() != "content-encoding"])
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
+        request.meta["replayed"] = True
+        request.meta["replayed_status"] = archived.status
+        request.meta["warc"] = StoredRecord(
+            warc_file, offset, archived.payload_digest or payload_digest(archived.body),
+            hashlib.sha256(archived.body).hexdigest(), len(archived.body),
+            revisit_of=archived.refers_to_url if archived.record_type == "revisit" else None)
+        return cls(url=request.url, status=archived.status, headers=headers, body=archived.body,
+                   request=request, protocol="HTTP/1.1")
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    BASE_SETTING = "SITEMIGRATE_RETRY_BACKOFF"
+    MAX_PAUSE = 60.0
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat(self.BASE_SETTING, 1.0)
+
+    async def _pause(self, retry):
+        if isinstance(retry, Request) and self.base > 0:
+            attempt = retry.meta.get("retry_times", 1)
+            await asyncio.sleep(min(self.base * 2 ** (attempt - 1), self.MAX_PAUSE))
+        return retry
+
+    async def process_response(self, request, response, spider=None):
+        return await self._pause(super().process_response(request, response))
+
+    async def process_exception(self, request, exception, spider=None):
+        return await self._pause(super().process_exception(request, exception))

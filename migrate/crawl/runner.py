@@ -1,0 +1,197 @@
+"""`crawl_towns`: archive each township's old site, one child process per township.
+
+Scrapy runs on Twisted, whose reactor cannot restart within a process; running every crawl in
+`python -m migrate.crawl.worker` lets tests and the pipeline call `crawl_towns` as often as they
+like. The child reports progress as JSON lines; its log goes to `work/logs/crawl-<town>.log`.
+Ctrl-C is passed on as one SIGINT: the child stops gracefully (ledger flushed, WARC files
+closed) and `resume=True` continues later.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from migrate.config import Config, Township
+from migrate.crawl import events
+from migrate.crawl.job import CrawlJob
+from migrate.errors import UserError
+from migrate.ledger import Ledger
+from migrate.urls import canonical_url
+
+# How long a stopping crawl may take to close its files before it is killed.
+STOP_GRACE_SECONDS = 30.0
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]   # holds `migrate/` and `spiders/`
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _child_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+class WorkerProcess:
+    """One `migrate.crawl.worker` child: start it, relay its progress, stop it cleanly."""
+
+    def __init__(self, job: CrawlJob, log_path: Path):
+        self.job = job
+        self.log_path = log_path
+        self.error: str | None = None
+
+    def run(self, progress=None):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            # A session of its own: a terminal's Ctrl-C reaches only us, and we forward exactly
+            # one SIGINT (a second one would make Scrapy stop without closing its files).
+            child = subprocess.Popen(
+                [sys.executable, "-m", "migrate.crawl.worker"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=log, env=_child_env(), start_new_session=True)
+            try:
+                child.stdin.write(self.job.to_json().encode("utf-8"))
+                child.stdin.close()
+                self._relay(child, progress)
+                code = child.wait()
+            except BaseException:
+                self.stop(child)
+                raise
+        if code != 0:
+            raise UserError(self.error or f"归档 {self.job.town_name} 的抓取进程意外退出（退出码 {code}）。",
+                            hint=f"详细日志见 {self.log_path}。")
+
+    def _relay(self, child, progress):
+        for line in child.stdout:
+            event = events.parse(line.decode("utf-8", "replace"))
+            if event is None:
+                continue
+            if event["event"] == "progress" and progress:
+                progress(int(event.get("done", 0)), event.get("total"), event.get("label", ""))
+            elif event["event"] == "error":
+                self.error = event.get("message")
+
+    def stop(self, child):
+        """Ask the crawl to stop, wait for it to close its files, kill it if it will not."""
+        if child.poll() is not None:
+            return
+        killer = threading.Timer(STOP_GRACE_SECONDS, child.kill)
+        killer.start()
+        try:
+            child.send_signal(signal.SIGINT)
+            for _ in child.stdout:      # drain, so a full pipe cannot block its shutdown
+                pass
+            child.wait()
+        except BaseException:           # a second Ctrl-C: stop now
+            child.kill()
+            child.wait()
+            raise
+        finally:
+            killer.cancel()
+
+
+# ---------------------------------------------------------------------- ledger side
+
+def town_stats(ledger: Ledger, town: str) -> dict:
+    """Counts of one township's crawl as the ledger has it."""
+    stats = {"pages": 0, "attachments": 0, "images": 0, "assets": 0, "other": 0, "redirects": 0,
+             "errors": 0, "excluded": 0, "failed": 0, "queued": 0, "fetched": 0, "revisits": 0,
+             "bytes": 0}
+    plural = {"page": "pages", "attachment": "attachments", "image": "images", "asset": "assets"}
+    rows = ledger.db.execute(
+        "SELECT state, kind, status, COUNT(*), COALESCE(SUM(length), 0), COUNT(revisit_of) "
+        "FROM urls WHERE town=? GROUP BY state, kind, status", (town,))
+    for state, kind, status, count, length, revisits in rows:
+        if state != "fetched":
+            stats[state] = stats.get(state, 0) + count
+            continue
+        stats["fetched"] += count
+        stats["bytes"] += length
+        stats["revisits"] += revisits
+        status = status or 0
+        if 300 <= status < 400:
+            stats["redirects"] += count
+        elif status >= 400:
+            stats["errors"] += count
+        else:
+            stats[plural.get(kind, "other")] += count
+    return stats
+
+
+def _begin_run(ledger: Ledger, town: str) -> int:
+    cursor = ledger.db.execute("INSERT INTO runs (town, stage, started_at) VALUES (?, 'crawl', ?)",
+                               (town, _now()))
+    return cursor.lastrowid
+
+
+def _end_run(ledger: Ledger, run_id: int, outcome: str, stats: dict):
+    ledger.db.execute("UPDATE runs SET ended_at=?, outcome=?, stats=? WHERE id=?",
+                      (_now(), outcome, json.dumps(stats, ensure_ascii=False), run_id))
+
+
+def unreachable_start(ledger: Ledger, town: Township) -> str | None:
+    """A Chinese explanation when none of the township's start URLs could be archived."""
+    problems = []
+    for url in town.old_site.start_urls:
+        row = ledger.get(town.slug, canonical_url(url))
+        if row and row["state"] == "fetched" and (row["status"] or 0) < 400:
+            return None
+        if row is None:
+            problems.append(f"{url}（未抓取）")
+        elif row["state"] == "excluded" and row["rule"] == "robots":
+            problems.append(f"{url}（旧站 robots.txt 禁止抓取；确属本县网站时可在配置中设 old_site.obey_robots: false）")
+        elif row["state"] == "fetched":
+            problems.append(f"{url}（HTTP {row['status']}）")
+        else:
+            problems.append(f"{url}（{row['rule'] or row['state']}）")
+    return f"{town.name}（{town.slug}）的旧站首页无法归档：" + "；".join(problems) + "。"
+
+
+# ---------------------------------------------------------------------- entry point
+
+def crawl_town(config: Config, town: Township, resume: bool = False, progress=None,
+               proxy: str | None = None) -> dict:
+    job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy)
+    log_path = Path(job.workdir) / "logs" / f"crawl-{town.slug}.log"
+    with Ledger(job.ledger_path) as ledger:
+        run_id = _begin_run(ledger, town.slug)
+    started, outcome = time.monotonic(), "failed"
+    try:
+        WorkerProcess(job, log_path).run(progress)
+        outcome = "done"
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    finally:
+        with Ledger(job.ledger_path) as ledger:
+            stats = town_stats(ledger, town.slug)
+            stats["seconds"] = round(time.monotonic() - started, 2)
+            _end_run(ledger, run_id, outcome, stats)
+    return stats
+
+
+def crawl_towns(config: Config, towns: list[Township], resume: bool = False, progress=None,
+                proxy: str | None = None) -> dict[str, dict]:
+    """Archive each township's old site (WARC + ledger); returns per-township counts:
+    pages, attachments, images, assets, other, redirects, errors (4xx), excluded, failed,
+    queued (left for a resume), fetched, revisits, bytes, seconds."""
+    results, unreachable = {}, []
+    for town in towns:
+        results[town.slug] = crawl_town(config, town, resume=resume, progress=progress, proxy=proxy)
+        with Ledger(config.ledger_path) as ledger:
+            problem = unreachable_start(ledger, town)
+        if problem:
+            unreachable.append(problem)
+    if unreachable:
+        raise UserError(" ".join(unreachable),
+                        hint="请检查 sitemigrate.yaml 中的 start_urls、网络连接或代理设置（--proxy），然后重新运行 `sitemigrate crawl`。")
+    return results

@@ -1,0 +1,70 @@
+"""`python -m migrate.crawl.worker`: one township's crawl, in a process of its own.
+
+Twisted's reactor cannot be started twice in a process, so `crawl_towns` runs each crawl here.
+Reads a `CrawlJob` (JSON) on stdin, writes events (JSON lines) on stdout, logs on stderr.
+SIGINT/SIGTERM stop the crawl gracefully (Scrapy's handlers): the ledger is flushed and the WARC
+files are closed, so `--resume` continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from migrate.crawl import events
+from migrate.crawl.job import CrawlJob
+from migrate.errors import UserError
+from migrate.ledger import Ledger
+
+logger = logging.getLogger("migrate.crawl.worker")
+
+
+def load_spider_class(process, name: str) -> type:
+    from spiders.generic import GovSiteSpider
+
+    try:
+        spidercls = process.spider_loader.load(name)
+    except KeyError:
+        known = "、".join(sorted(process.spider_loader.list()))
+        raise UserError(f"配置中 old_site.spider 指定的爬虫 “{name}” 不存在。",
+                        hint=f"spiders/ 目录中可用的爬虫有：{known}。请改正 sitemigrate.yaml 或删除该项以使用通用爬虫。")
+    if not issubclass(spidercls, GovSiteSpider):
+        raise UserError(f"爬虫 “{name}” 不是 GovSiteSpider 的子类，不能用于乡镇网站归档。",
+                        hint="请在 spiders/ 中让它继承 spiders.generic.GovSiteSpider。")
+    return spidercls
+
+
+def run(job: CrawlJob) -> str | None:
+    """Crawl one township; returns Scrapy's close reason."""
+    from scrapy.crawler import CrawlerProcess
+
+    from migrate.crawl.settings import scrapy_settings
+    from migrate.crawl.state import crawl_start
+
+    process = CrawlerProcess(scrapy_settings(job))
+    spidercls = load_spider_class(process, job.spider)
+    with Ledger(job.ledger_path) as ledger:
+        start = crawl_start(job, ledger)
+    crawler = process.create_crawler(spidercls)
+    process.crawl(crawler, job=job, start=start)
+    process.start()
+    return crawler.stats.get_value("finish_reason") if crawler.stats else None
+
+
+def main() -> int:
+    job = CrawlJob.from_json(sys.stdin.read())
+    try:
+        reason = run(job)
+    except UserError as exc:
+        events.emit("error", message=exc.render())
+        return 2
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
+        logger.exception("crawl worker failed")
+        events.emit("error", message=f"抓取 {job.town_name} 时出现内部错误：{type(exc).__name__}: {exc}")
+        return 1
+    events.emit("done", reason=reason)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
