@@ -80,19 +80,21 @@ def _doc_no(hits, usable, title, body_lines, sources):
     return None
 
 
-def _kind(page: Page, title_result, body, groups, has_files: bool) -> str:
+def _kind(page: Page, title_result, body, groups, has_media: bool) -> str:
     if has_frames(page):
         return "other"
     text = body.text
     article_meta = title_result.source == "meta:ArticleTitle"
     largest = len(groups[0]) if groups else 0
     prose = prose_length(text, groups) if largest else len(compact(text))
-    if article_meta and (prose >= MIN_ARTICLE_TEXT or has_files or body.element is not None):
+    if article_meta and (prose >= MIN_ARTICLE_TEXT or has_media or body.element is not None):
         return "article"
+    if looks_like_homepage(page, groups) and prose < MIN_ARTICLE_PROSE:
+        return "other"
     if largest >= MIN_LIST_ITEMS and prose < MIN_ARTICLE_PROSE:
-        return "other" if looks_like_homepage(page, groups) else "list"
-    if title_result.title and (prose >= MIN_ARTICLE_TEXT or has_files):
-        return "other" if looks_like_homepage(page, groups) and largest >= MIN_LIST_ITEMS else "article"
+        return "list"
+    if title_result.title and (prose >= MIN_ARTICLE_TEXT or has_media):
+        return "article"
     return "other"
 
 
@@ -111,7 +113,8 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
     page = load_page(body, url, headers=headers, encoding=encoding)
     hits = scan_labels(page)
     labelled_title = next((h.value for h in hits if h.field == "title"), None)
-    title_result = choose_title(page, labelled_title)
+    metadata_at = next((h.segment.index for h in hits if h.field in ("date", "source", "org")), None)
+    title_result = choose_title(page, labelled_title, metadata_at)
     title = title_result.title
     content = extract_body(page, hits, title, title_result.element)
     usable = make_usable(page, hits)
@@ -146,7 +149,7 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
     attachments = collect_attachments(page, [content.element, region])
     images = collect_images(content.element)
     groups = dated_link_groups(page)
-    kind = _kind(page, title_result, content, groups, bool(attachments))
+    kind = _kind(page, title_result, content, groups, bool(attachments or images))
     if kind == "article" and column_path and compact(column_path[-1]) == compact(title):
         column_path = column_path[:-1]  # breadcrumbs often end with the article's own title
 
@@ -169,6 +172,10 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
     record.update(extra)
     record["encoding"] = page.encoding
     record["field_sources"] = sources
+    if kind != "article":
+        # Dates on list pages and homepages belong to their items, not to the page.
+        record["date"] = record["time"] = None
+        sources.pop("date", None)
     if kind == "list":
         record["title"] = _list_title(page, column_path, title)
         record["list_items"] = [vars(item) for item in groups[0]]

@@ -29,7 +29,6 @@ BOMS = (
 )
 META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def normalise_charset(name: str | None) -> str | None:
@@ -78,10 +77,10 @@ def _strict(body: bytes, codec: str) -> str | None:
 
 
 def _looks_simplified(text: str) -> bool:
-    """True when the CJK characters are mostly in GB2312: GB18030 decoding of Big5 bytes
-    yields valid but rare characters, so this separates the two double-byte codecs."""
-    sample = CJK.findall(text[:20000])
-    if len(sample) < 20:
+    """True when the non-ASCII characters are mostly GB2312 ones: GB18030 decoding of Big5
+    bytes is valid but yields kana, box drawing and private-use characters instead."""
+    sample = [ch for ch in text[:20000] if ord(ch) > 0x7F]
+    if not sample:
         return True
     common = 0
     for ch in sample:
@@ -90,7 +89,7 @@ def _looks_simplified(text: str) -> bool:
             common += 1
         except UnicodeEncodeError:
             pass
-    return common >= 0.85 * len(sample)
+    return common >= 0.8 * len(sample)
 
 
 def decode_html(body: bytes, declared: str | None = None) -> tuple[str, str]:

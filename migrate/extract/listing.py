@@ -72,9 +72,11 @@ def has_frames(page: Page) -> bool:
 
 
 def looks_like_homepage(page: Page, groups: list[list[DatedLink]]) -> bool:
+    """The site root, or a page of several similar boxes of dated links (a column list page
+    has one main list)."""
     if is_site_root(page.url):
         return True
-    sizeable = [g for g in groups if len(g) >= 4]
+    sizeable = [g for g in groups if len(g) >= 3]
     total = sum(len(g) for g in sizeable)
     return len(sizeable) >= 3 and len(sizeable[0]) < 0.5 * total
 

@@ -85,10 +85,14 @@ class Segment:
         return self.element.getparent() if self.is_tail else self.element
 
 
+# Label/value pairs: a cell and the next cell, a <dt> and its <dd> belong to one row.
+PAIR_TAGS = CELL_TAGS | {"dt", "dd"}
+
+
 def _block_of(el):
     while el is not None:
         tag = tag_of(el)
-        if tag in BLOCK_TAGS and tag not in CELL_TAGS:
+        if tag in BLOCK_TAGS and tag not in PAIR_TAGS:
             return el
         el = el.getparent()
     return None

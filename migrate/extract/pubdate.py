@@ -8,6 +8,7 @@ signature date are never taken, and neither is a header clock ("2023年11月07�
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .dates import WEEKDAY, find_date, is_date_line, parse_date, url_date
@@ -19,6 +20,7 @@ DATE_METAS = ("pubdate", "publishdate", "publish_date", "firstpublishedtime",
               "releasedate", "publishtime", "createdate", "maketime")
 DATE_VARIABLES = ('//*[@id="NewsArticlePubDay"]', '//*[@id="NewsPubDate"]')
 DATE_LINE_WINDOW = 15
+LABEL_PREFIX = re.compile(r"^\s*[\u4e00-\u9fff][\u4e00-\u9fff\s]{1,11}[:：]")
 
 
 @dataclass
@@ -45,7 +47,12 @@ def _from_date_line(page: Page, title_segment: int | None) -> DateResult | None:
     stop = title_segment + 1 + DATE_LINE_WINDOW
     if page.body_range and page.body_range[0] > title_segment:
         stop = min(stop, page.body_range[0])
+    previous = ""
     for seg in page.segments[title_segment + 1:stop]:
+        labelled = previous.rstrip().endswith((":", "：")) or LABEL_PREFIX.match(seg.text)
+        previous = seg.text
+        if labelled:
+            continue  # a labelled value (成文日期：…) is not the unlabelled date line
         if is_date_line(seg.text):
             found = find_date(seg.text)
             return DateResult(found[0], found[1], "date-line")
@@ -66,9 +73,14 @@ def _from_metas(page: Page) -> DateResult | None:
     return None
 
 
-def _time_elsewhere(page: Page, date: str) -> str | None:
-    """The time of day from a meta/variable carrying the same date (labels often show the
-    date alone while `PubDate` has "2023-11-03 09:50")."""
+def _time_elsewhere(page: Page, hits: list[FieldHit], usable, date: str) -> str | None:
+    """The time of day from another date field or meta showing the same day (an index table
+    shows "2020年03月05日" while the line under the title or `PubDate` has the time)."""
+    for hit in hits:
+        if hit.field == "date" and usable(hit):
+            found = find_date(hit.value)
+            if found and found[0] == date and found[1]:
+                return found[1]
     found = _from_metas(page)
     if found and found.date == date:
         return found.time
@@ -87,5 +99,5 @@ def choose_date(page: Page, hits: list[FieldHit], title_segment: int | None, usa
     if result is None:
         return DateResult(None, None, None, "页面未显示发布日期，网址中也没有日期，需人工核对")
     if result.time is None:
-        result.time = _time_elsewhere(page, result.date)
+        result.time = _time_elsewhere(page, hits, usable, result.date)
     return result

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
+from .dates import find_date
 from .page import Page
 from .text import clean_title, compact, inline_text, is_hidden, tag_of
 
@@ -21,12 +22,12 @@ TITLE_METAS = ("articletitle", "article_title", "dc.title", "contenttitle")
 TITLE_VARIABLES = ('//*[@id="NewsArticleTitle"]', '//*[@id="ArticleTitle"]',
                    '//*[@id="articleTitle"]')
 PIECE_SPLIT = re.compile(
-    r"\s*(?:_+|\|+|｜+|\s[-－–—]+\s|(?<=[\u4e00-\u9fff）)》”])[-－–](?=[\s\u4e00-\u9fff《“（(])"
+    r"\s*(?:_+|\|+|｜+|-{2,}|\s[-－–—]+\s|(?<=[\u4e00-\u9fff）)》”])[-－–](?=[\s\u4e00-\u9fff《“（(])"
     r"|\s+[-－–](?=\S)|(?<=\S)[-－–]\s+)\s*"
 )
 SITE_PIECE = re.compile(
     r"(人民政府|人民政府网|政府网|门户网站|网站|官网|官方网站|网|政府|门户|首页|主页|公报|平台|"
-    r"gov\.cn|\.com|\.cn)$", re.I)
+    r"办事处|街道|镇|乡|欢迎您|gov\.cn|\.com|\.cn)$", re.I)
 GENERIC = re.compile(
     r"(详细页|详情页|内容页|正文页|文章页|信息内容|无标题|未命名|untitled|^首页$|^index$|"
     r"^新闻详情$|^文章详情$|^详细信息$|^正文$|^内容$|^document$|^网页$|^标题$)", re.I)
@@ -77,8 +78,7 @@ def _is_site_piece(piece: str, page: Page) -> bool:
 def html_title_candidates(page: Page) -> list[str]:
     """Pieces of `<title>`/`og:title` that may be the headline, most likely first."""
     raw = page.html_title or page.meta("og:title", "title") or ""
-    pieces = title_pieces(raw)
-    content = [p for p in pieces if not _is_site_piece(p, page)] or pieces
+    content = [p for p in title_pieces(raw) if not _is_site_piece(p, page)]
     return sorted(content, key=len, reverse=True)
 
 
@@ -142,7 +142,23 @@ def _variable_title(page: Page) -> str | None:
     return None
 
 
-def choose_title(page: Page, labelled: str | None = None) -> TitleResult:
+def headline_above(page: Page, anchor: int | None):
+    """The text just above the metadata line ("发布时间：… 来源：…"): hand-made pages often
+    print the headline in a plain cell with no class and leave <title> as the site name."""
+    if anchor is None:
+        return None
+    for seg in reversed(page.segments[max(0, anchor - 6):anchor]):
+        text = clean_title(seg.text)
+        parent = seg.parent
+        if tag_of(parent) == "a" or is_hidden(parent) or ":" in text or "：" in text:
+            continue
+        if 5 <= len(text) <= 150 and not find_date(text):
+            return seg
+    return None
+
+
+def choose_title(page: Page, labelled: str | None = None,
+                 metadata_at: int | None = None) -> TitleResult:
     meta = page.meta(*TITLE_METAS)
     if meta:
         meta = clean_title(strip_markup(meta))
@@ -163,6 +179,9 @@ def choose_title(page: Page, labelled: str | None = None) -> TitleResult:
     for _score, el, text in candidates:
         if any(compact(text) in compact(p) for p in pieces) and len(compact(text)) >= 4:
             return _result(page, text, "headline", el)
+    above = headline_above(page, metadata_at)
+    if above is not None and (not pieces or any(compact(above.text) in compact(p) for p in pieces)):
+        return TitleResult(clean_title(above.text), above.parent, "headline", above.index)
     if pieces:
         return _result(page, pieces[0], "title")
     if candidates:
