@@ -53,11 +53,13 @@ mark { background: #ffe066; }
 <p>生成日期：{{ today }}。筛查发现下列文章含有疑似被植入的垃圾链接、未脱敏的个人信息，或正文为空/只有图片。
 这些文章已被<strong>隔离</strong>：构建新站时不发布，旧地址返回 410 并说明原因，直到有人审核并登记结果。</p>
 <p>审核方法：打开旧地址或归档副本核对；决定后把每页下方的几行复制到工作区根目录的
-<code>{{ reviews_name }}</code> 文件末尾，填写审核人，按需修改 <code>decision</code> 和 <code>note</code>，然后重新构建。</p>
+<code>{{ reviews_name }}</code> 文件末尾（文件不存在就新建，第一行可写
+<code># 人工审核记录：隔离页面经审核后在此登记，才会发布。</code>），填写 <code>decision</code>、审核人和说明，然后重新构建。</p>
 <ul>
-<li><code>decision: publish</code>：核实无误，原样发布。垃圾链接的隐藏块在正文清洗时已去除，发布的是清洗后的正文；
-个人信息须先在原文中遮蔽后再发布。</li>
-<li><code>decision: drop</code>：不发布，旧地址返回 410，<code>note</code> 写明理由（会显示在 410 页面上）。</li>
+<li><code>decision: publish</code>：核实无误，原样发布。垃圾链接所在的隐藏块在正文清洗时已经去除，发布的是清洗后的正文；
+个人信息只有在确属应当公开的信息（如工作人员的办公手机）时才能选 publish。</li>
+<li><code>decision: drop</code>：不发布，旧地址返回 410，<code>note</code> 写明理由（会显示在 410 页面上）。
+含有不应公开的个人信息的页面请选 drop，需要时在县级平台另行发布遮蔽后的版本。</li>
 </ul>
 <p>片段中的号码已遮蔽，报告本身不再传播个人信息；<mark>黄色</mark>为命中的内容。</p>
 {% for town in towns %}
@@ -111,7 +113,7 @@ def _yaml_scalar(value: str) -> str:
 
 def review_yaml(url: str, today: str) -> str:
     return (f"- url: {_yaml_scalar(url)}\n"
-            f"  decision: publish        # publish（核实无误，原样发布） | drop（不发布，返回 410）\n"
+            f"  decision:                # publish（核实无误，原样发布） | drop（不发布，返回 410）\n"
             f"  reviewer:                # 审核人姓名\n"
             f"  date: {today}\n"
             f"  note: ")

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -125,7 +126,7 @@ def finding_summary(finding: Finding) -> str:
     if finding.attachment:
         label = f"{finding.where}中{label}"
     if finding.category == "spam" and finding.match:
-        return f"{label}（{_short(finding.match, 12)}…）"
+        return f"{label}（{_short(html.unescape(finding.match), 12)}…）"
     if finding.category == "pii":
         more = f" 等 {finding.count} 个" if finding.count > 1 else ""
         return f"{label}（{finding.match}{more}）"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from html import escape as html_escape
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -289,6 +290,13 @@ def _block_links(block, classifier: LinkClassifier) -> tuple[list[Link], list[Li
     return links, frames
 
 
+def _anchor_with(links: list[Link], word: str) -> str:
+    """The whole anchor text holding `word` (澳门新葡京 rather than 新葡京), else the word; as
+    it reads in the serialised source (`<`, `>` and `&` escaped), where it is highlighted."""
+    text = next((l.element.text_content().strip() for l in links if word in l.text), "") or word
+    return html_escape(text, quote=False)
+
+
 def _is_link_block(external: list[Link]) -> bool:
     """Enough hidden external links to be an injection even without spam words."""
     return len(external) >= HIDDEN_MIN_LINKS or len({registrable(l.host) for l in external}) >= 2
@@ -310,7 +318,7 @@ def hidden_block_findings(block, reason: str, classifier: LinkClassifier) -> lis
         hits = vocab.hits(block.text_content() + " " + " ".join(l.text for l in links))
         signal = strong(hits) or hits
         if signal:
-            word = signal[0].word
+            word = _anchor_with(links, signal[0].word)
             findings.append(Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
                                     "high", word, topic_label(signal), len(external)))
         elif _is_link_block(external):
@@ -325,7 +333,7 @@ def hidden_block_findings(block, reason: str, classifier: LinkClassifier) -> lis
         spam = [(l, hits) for l in links if (hits := strong(vocab.hits(l.text)))
                 and not vocab.has_legit_context(l.text)]
         if spam:
-            word = spam[0][1][0].word
+            word = html_escape(spam[0][0].element.text_content().strip() or spam[0][1][0].word, quote=False)
             findings.append(Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
                                     "high", word, topic_label([h for _, hs in spam for h in hs]), len(spam)))
     elif not frames:
@@ -366,12 +374,10 @@ def spam_link_findings(links: list[Link], vocab: Vocabulary) -> list[Finding]:
     for link in links:
         if link.kind != "external":
             continue
-        anchor_hits = strong(vocab.hits(link.text))
         context = link_context(link)
-        hits = anchor_hits or strong(vocab.hits(context))
-        # An anchor that itself says 百家乐 is spam whatever the page is about; words merely
-        # nearby are discounted on pages that report on crackdowns (打击赌博…).
-        if hits and (anchor_hits or not vocab.has_legit_context(context)):
+        hits = strong(vocab.hits(link.text)) or strong(vocab.hits(context))
+        # News of a crackdown (警方破获网上赌场案) uses the same words as the spam it reports on.
+        if hits and not vocab.has_legit_context(context):
             flagged.append((link, hits, context))
     if not flagged:
         return []
