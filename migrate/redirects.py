@@ -448,13 +448,23 @@ def _town_name(config, town: str | None) -> str:
 
 # --------------------------------------------------------------------------- nginx
 
-def _nginx_quote(text: str) -> str:
+def _quoted(text: str) -> str:
+    """A double-quoted string for nginx and Apache configs (both escape with backslashes)."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _map_value(redirect: Redirect) -> str:
     # `$` would start a variable in a map value; `%24` is the same URL.
     return GONE if redirect.status == 410 else redirect.new_url.replace("$", "%24")
+
+
+def _server_blocks(config, hosts: list[str]):
+    """(host, name without port, port, township slug or None, comment line) per old host."""
+    towns = config.town_host_index()
+    for host in hosts:
+        name, _, port = host.partition(":")
+        town = towns.get(host)
+        yield host, name, port or "80", town, f"# {_town_name(config, town)}旧站 {host}"
 
 
 def _power_of_two(n: int) -> int:
@@ -468,7 +478,6 @@ def _old_hosts(config, redirects: list[Redirect]) -> list[str]:
 
 
 def render_nginx(config, keys: dict[str, Redirect], hosts: list[str]) -> str:
-    towns = config.town_host_index()
     siblings = sibling_hosts(config)
     longest = max((len(k.encode("utf-8")) for k in keys), default=64)
     bucket = max(128, _power_of_two(longest + 32))
@@ -488,24 +497,22 @@ def render_nginx(config, keys: dict[str, Redirect], hosts: list[str]) -> str:
         "    volatile;",
         '    default "";',
     ]
-    lines += [f"    {_nginx_quote(k)} {_nginx_quote(_map_value(r))};" for k, r in sorted(keys.items())]
+    lines += [f"    {_quoted(k)} {_quoted(_map_value(r))};" for k, r in sorted(keys.items())]
     lines += ["}", ""]
-    for host in hosts:
-        name, _, port = host.partition(":")
-        town = towns.get(host)
+    for host, name, port, town, comment in _server_blocks(config, hosts):
         lines += [
-            f"# {_town_name(config, town)}旧站 {host}",
+            comment,
             "server {",
-            f"    listen {port or 80};",
+            f"    listen {port};",
             f"    server_name {name};",
-            f"    set $sitemigrate_site {_nginx_quote(host)};",
-            *(f'    if ($sitemigrate_target = "") {{ set $sitemigrate_site {_nginx_quote(other)}; }}'
+            f"    set $sitemigrate_site {_quoted(host)};",
+            *(f'    if ($sitemigrate_target = "") {{ set $sitemigrate_site {_quoted(other)}; }}'
               for other in siblings.get(host, [])),
             "    default_type text/html;",
             "    charset utf-8;",
-            f"    if ($sitemigrate_target = {GONE}) {{ return 410 {_nginx_quote(gone_page(config, town))}; }}",
+            f"    if ($sitemigrate_target = {GONE}) {{ return 410 {_quoted(gone_page(config, town))}; }}",
             "    if ($sitemigrate_target) { return 301 $sitemigrate_target; }",
-            f"    return 404 {_nginx_quote(not_found_page(config, town))};",
+            f"    return 404 {_quoted(not_found_page(config, town))};",
             "}",
             "",
         ]
@@ -516,10 +523,6 @@ def render_nginx(config, keys: dict[str, Redirect], hosts: list[str]) -> str:
 
 APACHE_MAP = "apache-map.txt"
 APACHE_GONE = "GONE"
-
-
-def _apache_inline(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _apache_rules(site: str) -> list[str]:
@@ -538,7 +541,6 @@ def _apache_rules(site: str) -> list[str]:
 
 
 def render_apache(config, hosts: list[str]) -> str:
-    towns = config.town_host_index()
     siblings = sibling_hosts(config)
     lines = [
         "# sitemigrate 生成的 Apache 重定向配置，请勿手工修改（重新运行 redirect 会覆盖）。",
@@ -553,15 +555,13 @@ def render_apache(config, hosts: list[str]) -> str:
         f'RewriteMap sitemigrate "txt:${{SITEMIGRATE_REDIRECTS}}/{APACHE_MAP}"',
         "",
     ]
-    for host in hosts:
-        name, _, port = host.partition(":")
-        town = towns.get(host)
+    for host, name, port, town, comment in _server_blocks(config, hosts):
         lines += [
-            f"# {_town_name(config, town)}旧站 {host}",
-            f"<VirtualHost *:{port or 80}>",
+            comment,
+            f"<VirtualHost *:{port}>",
             f"    ServerName {name}",
-            f"    ErrorDocument 410 {_apache_inline(gone_page(config, town))}",
-            f"    ErrorDocument 404 {_apache_inline(not_found_page(config, town))}",
+            f"    ErrorDocument 410 {_quoted(gone_page(config, town))}",
+            f"    ErrorDocument 404 {_quoted(not_found_page(config, town))}",
             "    RewriteEngine On",
         ]
         for site in [host, *siblings.get(host, [])]:

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from jinja2 import Environment
 
@@ -182,15 +182,15 @@ def _check_targets(config, rows, site: SiteFiles, table: RedirectTable, report: 
 
 # --------------------------------------------------------------------------- link checks
 
-def _attribute_values(pattern: re.Pattern, text: str):
-    for match in pattern.finditer(text):
-        yield next(g for g in match.groups() if g is not None)
+def _attribute_values(pattern: re.Pattern, text: str) -> list[str]:
+    # One alternative per quoting style, so exactly one group is non-empty.
+    return ["".join(groups) for groups in pattern.findall(text)]
 
 
 def page_links(text: str) -> list[str]:
     """href/src/srcset values of an HTML page, ignoring comments and inline script bodies."""
     text = SCRIPT_BODY.sub(r"\1\2", COMMENT.sub("", text))
-    links = list(_attribute_values(LINK_ATTR, text))
+    links = _attribute_values(LINK_ATTR, text)
     for srcset in _attribute_values(SRCSET_ATTR, text):
         links += [item.split()[0] for item in srcset.split(",") if item.strip()]
     links += _attribute_values(CSS_URL, text)       # inline style attributes and <style>
@@ -230,14 +230,16 @@ class LinkResolver:
 
 def _check_file_links(site: SiteFiles, rel: str, links: list[str], resolver: LinkResolver,
                       report: VerifyReport):
-    for link in links:
+    internal = 0
+    for link, times in sorted(Counter(links).items()):   # menus repeat the same links
         kind, target = resolver.resolve(rel, link)
         if kind == "internal":
-            report.counts["links"] += 1
+            internal += times
             if not site.has(target):
                 report.add("broken_link", f"{rel} 中的链接 {link} 指向不存在的 {target}。", rel)
         elif kind == "old":
             report.add("old_site_link", f"{rel} 中的链接 {link} 仍指向旧站（会经重定向跳转，建议改为新地址）。", rel)
+    report.counts["links"] += internal
 
 
 def _check_links(config, site: SiteFiles, report: VerifyReport, progress):
@@ -248,7 +250,7 @@ def _check_links(config, site: SiteFiles, report: VerifyReport, progress):
     for done, rel in enumerate(pages + sheets, 1):
         text = (site.root / rel).read_bytes().decode("utf-8", errors="replace")
         if rel.lower().endswith(".css"):
-            links = list(_attribute_values(CSS_URL, text))
+            links = _attribute_values(CSS_URL, text)
         else:
             report.counts["pages"] += 1
             links = page_links(text)

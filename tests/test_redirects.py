@@ -43,6 +43,7 @@ def test_url_key_unifies_gbk_utf8_and_raw_spellings():
     assert url_key(f"{TAOYUAN}/uploads/{GBK_NAME}") == expected
     assert url_key(f"{TAOYUAN}/uploads/{UTF8_NAME}") == expected
     assert url_key(f"HTTP://WWW.Taoyuan.yunxi.gov.cn:80/uploads/{ATTACHMENT_NAME}#p2") == expected
+    assert request_key("WWW.Taoyuan.yunxi.gov.cn:80", f"/uploads/{GBK_NAME}#p2") == expected
     # ASCII escapes keep their meaning: %2F is not a path separator.
     assert url_key("http://a.cn/x%2Fy?b=2&a=1") == "a.cn/x%2Fy?a=1&b=2"
     # GBK bytes of 通知 are also valid two-byte UTF-8; the Chinese reading wins.
