@@ -139,7 +139,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         home = self._preview_url(channel_home(self.server.config, town))
         table = self.server.redirect_table()
         if table is None:
-            message = "尚未生成重定向表（output/redirects/redirects.csv），请先运行 redirect。"
+            message = "尚未生成重定向表（output/redirects/redirects.csv），请先运行 sitemigrate build。"
             return self._send_html(HTTPStatus.NOT_FOUND, _page("没有重定向表", message, home, "频道首页"))
         redirect = table.lookup(host, request_uri)
         if redirect is None:
@@ -216,7 +216,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 def make_server(config, host: str = "127.0.0.1", port: int = 8000, quiet: bool = False) -> PreviewServer:
     """A preview server bound to host:port (port 0: any free port); call `serve_forever()`."""
     if not Path(config.site_dir).is_dir():
-        raise UserError("新站点目录不存在，无法预览。", path=config.site_dir, hint="请先运行 build 生成站点。")
+        raise UserError("新站点目录不存在，无法预览。", path=config.site_dir, hint="请先运行 sitemigrate build 生成站点。")
     try:
         return PreviewServer(config, (host, port), quiet=quiet)
     except OSError as exc:

@@ -70,17 +70,17 @@ def _check_build(config, skip_verify: bool):
     site = Path(config.site_dir)
     if not site.is_dir() or not any(site.iterdir()):
         raise UserError("没有可发布的站点：输出目录不存在或为空。", path=site,
-                        hint="请先运行 build 生成站点，再运行 verify 校验。")
+                        hint="请先运行 sitemigrate build 生成站点，再运行 sitemigrate verify 校验。")
     if skip_verify:
         return
     if not Path(config.ledger_path).exists():
         raise UserError("找不到台账，无法在发布前校验。", path=config.ledger_path,
-                        hint="请先运行 crawl 与 build。")
+                        hint="请先运行 sitemigrate crawl 与 sitemigrate build。")
     with Ledger(config.ledger_path) as ledger:
         report = verify(config, ledger)
     if not report.ok:
         raise UserError(f"校验未通过，已拒绝发布。{report.summary()}",
-                        hint="请按报告修正后重新运行 build 和 verify，再发布。")
+                        hint="请按报告修正后重新运行 sitemigrate build 和 sitemigrate verify，再发布。")
 
 
 def _subdir(config) -> str:
@@ -114,28 +114,29 @@ def _clone_or_update(config, url: str, notes: list[str]) -> git.Repo:
         if origin != url:
             raise UserError(f"{clone} 中的克隆来自 {origin}，与配置的托管仓库 {url} 不一致。",
                             path=config.path, hint=f"确认配置无误后删除 {clone} 再运行，会重新克隆。")
-        repo.remotes.origin.fetch(prune=True)
+        _fetch(repo)
         return repo
     except git.GitCommandError as exc:
         raise UserError(f"无法获取托管仓库 {url}：{_git_error(exc)}",
                         hint="请检查地址、网络和访问权限。") from None
 
 
-def open_hosting(config, notes: list[str]) -> git.Repo:
+def open_hosting(config, notes: list[str]) -> tuple[git.Repo, bool]:
+    """The working tree to publish into, and whether it was just cloned or fetched."""
     spec = config.hosting.repo
     if not spec:
         raise UserError("未配置托管仓库。", path=config.path,
                         hint="请在 sitemigrate.yaml 中填写 hosting.repo（本地路径或远程仓库地址）。")
     if REMOTE_URL.match(spec):
-        return _clone_or_update(config, spec, notes)
+        return _clone_or_update(config, spec, notes), True
     path = (Path(config.root) / spec).resolve()
     if not path.exists():
         raise UserError("托管仓库路径不存在。", path=path,
                         hint="请先创建该仓库（git init 或 git clone），或修改 hosting.repo。")
     repo = _open_local(path)
     if repo.bare:
-        return _clone_or_update(config, str(path), notes)
-    return repo
+        return _clone_or_update(config, str(path), notes), True
+    return repo, False
 
 
 def _refuse_workspace_inside(config, repo: git.Repo, subdir: str):
@@ -158,13 +159,20 @@ def _refuse_dirty(repo: git.Repo):
                         hint="请先在该仓库中提交或撤销这些改动（git status 查看），再重新发布。")
 
 
-def _base_ref(repo: git.Repo, branch: str) -> str | None:
-    """What the branch holds now: the local branch, else origin's, else HEAD (None: empty)."""
-    if branch in repo.heads:
-        return f"refs/heads/{branch}"
+def _origin_ref(repo: git.Repo, branch: str) -> str | None:
     if "origin" in repo.remotes and f"origin/{branch}" in [r.name for r in repo.remotes.origin.refs]:
         return f"refs/remotes/origin/{branch}"
-    return "HEAD" if repo.head.is_valid() else None
+    return None
+
+
+def _base_ref(repo: git.Repo, branch: str) -> str | None:
+    """What the branch will hold before publishing: the local branch (fast-forwarded to
+    origin's when behind), else origin's, else HEAD; None for an empty repository."""
+    local = f"refs/heads/{branch}" if branch in repo.heads else None
+    remote = _origin_ref(repo, branch)
+    if local and remote and repo.is_ancestor(local, remote):
+        return remote
+    return local or remote or ("HEAD" if repo.head.is_valid() else None)
 
 
 def _switch_branch(repo: git.Repo, branch: str, notes: list[str]):
@@ -174,7 +182,7 @@ def _switch_branch(repo: git.Repo, branch: str, notes: list[str]):
             if repo.head.is_detached or repo.active_branch.name != branch:
                 repo.git.checkout(branch)
                 notes.append(f"托管仓库已切换到分支 {branch}。")
-        elif _base_ref(repo, branch) == f"refs/remotes/origin/{branch}":
+        elif _origin_ref(repo, branch):
             repo.git.checkout("-b", branch, "--track", f"origin/{branch}")
         elif repo.head.is_valid():
             repo.git.checkout("-b", branch)
@@ -186,6 +194,14 @@ def _switch_branch(repo: git.Repo, branch: str, notes: list[str]):
     except git.GitCommandError as exc:
         raise UserError(f"无法切换托管仓库到分支 {branch}：{_git_error(exc)}", path=repo.working_tree_dir,
                         hint="请在该仓库中手工处理（如本地分支与远程已分叉）后重试。") from None
+
+
+def _fetch(repo: git.Repo):
+    try:
+        repo.remotes.origin.fetch(prune=True)
+    except git.GitCommandError as exc:
+        raise UserError(f"无法从 origin 获取更新：{_git_error(exc)}", path=repo.working_tree_dir,
+                        hint="请检查网络与访问权限。") from None
 
 
 def _git_error(exc: git.GitCommandError) -> str:
@@ -369,9 +385,11 @@ def publish(config, dry_run: bool = False, push: bool = False, message: str | No
     _check_build(config, skip_verify)
     subdir = _subdir(config)
     notes: list[str] = []
-    repo = open_hosting(config, notes)
+    repo, fetched = open_hosting(config, notes)
     _refuse_workspace_inside(config, repo, subdir)
     _refuse_dirty(repo)
+    if push and not fetched and "origin" in repo.remotes:
+        _fetch(repo)                  # so a branch behind origin is fast-forwarded, not rejected
     branch = config.hosting.branch
     result = PublishResult(Path(repo.working_tree_dir), branch, dry_run=dry_run, notes=notes)
     notes.append(f"站点文件位于托管仓库的 {subdir + '/' if subdir else '根目录'}，"

@@ -280,7 +280,11 @@ class RedirectTable:
     def lookup(self, host: str, request_uri: str | bytes) -> Redirect | None:
         """The redirect for a request to `host` (Host header) with `request_uri` (path and query
         as sent: UTF-8 or GBK escapes, raw bytes, parameters in any order)."""
-        return self._lookup_key(request_key(host, request_uri))
+        try:
+            key = request_key(host, request_uri)
+        except ValueError:          # a port that is not a number, a host IDNA rejects…
+            return None
+        return self._lookup_key(key)
 
     def _lookup_key(self, key: str) -> Redirect | None:
         host, target = _split_key(key)
@@ -298,8 +302,8 @@ class RedirectTable:
 # --------------------------------------------------------------------------- CSV
 
 def _row_error(path, line: int, message: str) -> UserError:
-    return UserError(f"重定向表第 {line} 行有误：{message}", path=path, line=line,
-                     hint="请修正该行（列依次为 old_url,new_url,status,reason），或重新运行 redirect 生成。")
+    return UserError(f"重定向表此行有误：{message}", path=path, line=line,
+                     hint="请修正该行（列依次为 old_url,new_url,status,reason），或重新运行 sitemigrate build 生成。")
 
 
 def _parse_row(path, line: int, row: list[str]) -> Redirect:
@@ -316,7 +320,11 @@ def _parse_row(path, line: int, row: list[str]) -> Redirect:
         raise _row_error(path, line, f"410（已下线）的行 new_url 应为空，实际是 {new_url!r}。")
     if not reason:
         raise _row_error(path, line, "reason（原因）为空。")
-    return Redirect(canonical_url(old_url), new_url or None, int(status), reason)
+    try:
+        old_url = canonical_url(old_url)
+    except ValueError as exc:
+        raise _row_error(path, line, f"old_url 无法解析：{old_url!r}（{exc}）。") from None
+    return Redirect(old_url, new_url or None, int(status), reason)
 
 
 def iter_redirect_rows(path: str | Path):
@@ -325,7 +333,7 @@ def iter_redirect_rows(path: str | Path):
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise UserError("找不到重定向表。", path=path, hint="请先运行 redirect（或 build）生成。") from None
+        raise UserError("找不到重定向表。", path=path, hint="请先运行 sitemigrate build 生成。") from None
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise _row_error(path, line, "不是 UTF-8 编码（用 Excel 编辑后请另存为“CSV UTF-8”）。") from None
@@ -410,10 +418,11 @@ def gone_page(config, town: str | None, reason: str | None = None, home: str | N
     """The 410 page: the content was deliberately not migrated; link to the new channel home."""
     home = home or channel_home(config, town)
     name = _town_name(config, town)
-    paragraphs = [f"您访问的{html.escape(name)}原网站页面已不再提供，该内容未迁移到{html.escape(config.county.site_name)}网站。"]
+    site = html.escape(config.county.site_name)
+    paragraphs = [f"您访问的{html.escape(name)}原网站页面已下线，相关内容没有迁移到{site}网站。"]
     if reason:
         paragraphs.append(f"原因：{html.escape(reason)}")
-    paragraphs.append("原网站已整合至县政府门户网站，请通过下面的链接访问现有栏目。")
+    paragraphs.append(f"{html.escape(name)}原网站已整合到{site}网站，请通过下面的链接访问现有栏目。")
     return _page("该页面已下线", paragraphs, [(f"{name}频道首页", home),
                                            (config.county.site_name, config.county.base_url + "/")])
 
@@ -453,6 +462,11 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _nginx_body(page: str) -> str:
+    """A response body for `return`: nginx would expand `$name` inside it."""
+    return _quoted(page.replace("$", "&#36;"))
+
+
 def _map_value(redirect: Redirect) -> str:
     # `$` would start a variable in a map value; `%24` is the same URL.
     return GONE if redirect.status == 410 else redirect.new_url.replace("$", "%24")
@@ -483,7 +497,7 @@ def render_nginx(config, keys: dict[str, Redirect], hosts: list[str]) -> str:
     bucket = max(128, _power_of_two(longest + 32))
     size = max(4096, _power_of_two(len(keys) * 2))
     lines = [
-        "# sitemigrate 生成的 nginx 重定向配置，请勿手工修改（重新运行 redirect 会覆盖）。",
+        "# sitemigrate 生成的 nginx 重定向配置，请勿手工修改（重新运行 sitemigrate build 会覆盖）。",
         "# 用法：在 nginx.conf 的 http { } 块中 include 本文件，然后 nginx -t && nginx -s reload。",
         "# 旧站域名解析到本服务器后，旧地址按映射表 301 跳转到新地址，已下线内容返回 410。",
         "# 如旧站曾使用 HTTPS，请在对应 server 块中加上 listen 443 ssl 及证书配置。",
@@ -510,9 +524,9 @@ def render_nginx(config, keys: dict[str, Redirect], hosts: list[str]) -> str:
               for other in siblings.get(host, [])),
             "    default_type text/html;",
             "    charset utf-8;",
-            f"    if ($sitemigrate_target = {GONE}) {{ return 410 {_quoted(gone_page(config, town))}; }}",
+            f"    if ($sitemigrate_target = {GONE}) {{ return 410 {_nginx_body(gone_page(config, town))}; }}",
             "    if ($sitemigrate_target) { return 301 $sitemigrate_target; }",
-            f"    return 404 {_quoted(not_found_page(config, town))};",
+            f"    return 404 {_nginx_body(not_found_page(config, town))};",
             "}",
             "",
         ]
@@ -543,7 +557,7 @@ def _apache_rules(site: str) -> list[str]:
 def render_apache(config, hosts: list[str]) -> str:
     siblings = sibling_hosts(config)
     lines = [
-        "# sitemigrate 生成的 Apache 重定向配置，请勿手工修改（重新运行 redirect 会覆盖）。",
+        "# sitemigrate 生成的 Apache 重定向配置，请勿手工修改（重新运行 sitemigrate build 会覆盖）。",
         "# 需要 mod_rewrite。把本目录复制到服务器（默认 /etc/apache2/sitemigrate），",
         "# 或在 include 本文件之前 Define SITEMIGRATE_REDIRECTS 为本目录的实际路径。",
         "# 非 80 端口的旧站还需要相应的 Listen 指令；旧站曾用 HTTPS 的，请另加 443 虚拟主机及证书。",

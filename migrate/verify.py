@@ -124,7 +124,7 @@ def _read_redirects(config, report: VerifyReport) -> list[tuple[int, Redirect]]:
         for line, redirect in iter_redirect_rows(csv_path):
             rows.append((line, redirect))
     except UserError as exc:
-        report.add("bad_csv", exc.message + (f" {exc.hint}" if exc.hint else ""), str(csv_path))
+        report.add("bad_csv", exc.render(), str(csv_path))
     return rows
 
 
@@ -306,7 +306,7 @@ def verify(config, ledger, progress=None) -> VerifyReport:
         report.counts[key] = 0
     site_dir = Path(config.site_dir)
     if not site_dir.is_dir():
-        raise UserError("新站点目录不存在，无法校验。", path=site_dir, hint="请先运行 build 生成站点。")
+        raise UserError("新站点目录不存在，无法校验。", path=site_dir, hint="请先运行 sitemigrate build 生成站点。")
     site = SiteFiles(site_dir)
     rows = _read_redirects(config, report)
     table = RedirectTable.for_config(config, [r for _line, r in rows])

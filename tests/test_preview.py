@@ -100,6 +100,8 @@ def test_old_urls_under_the_old_prefix(preview, ws):
     response, _ = request(preview, "/_old/www.liuhe.yunxi.gov.cn/show.asp?id=12&classid=3",
                           host="localhost:1234")
     assert response.getheader("Location") == "http://localhost:1234" + ws.targets[OLD_LIUHE_ARTICLE]
+    response, _ = request(preview, "/_old/bad:host/x.html")
+    assert response.status == 404
     response, body = request(preview, "/_old/")
     assert response.status == 200 and "www.liuhe.yunxi.gov.cn:8080" in body.decode("utf-8")
 

@@ -196,3 +196,21 @@ def test_bad_hosting_settings(ws, tmp_path):
     with pytest.raises(UserError, match="subdir"):
         publish(ws.config, skip_verify=True)
     assert os.listdir(tmp_path / "not-a-repo") == []
+
+
+def test_local_checkout_behind_origin_is_fast_forwarded_before_push(ws, tmp_path):
+    remote = init_repo(tmp_path / "remote.git", bare=True)
+    colleague = git.Repo.clone_from(str(tmp_path / "remote.git"), tmp_path / "colleague")
+    for name, text in (("README.md", "# 站点\n"), ("CNAME", "www.yunxi.gov.cn\n")):
+        Path(colleague.working_tree_dir, name).write_text(text, encoding="utf-8")
+        colleague.index.add([name])
+        colleague.index.commit(f"添加 {name}")
+        if name == "README.md":
+            local = git.Repo.clone_from(str(tmp_path / "remote.git"), tmp_path / "local")
+        colleague.git.push("origin", "HEAD:main")
+    ws.config.hosting = Hosting(repo=local.working_tree_dir, branch="main")
+    result = publish(ws.config, push=True, skip_verify=True)
+    assert result.pushed and remote.commit("main").hexsha == result.commit
+    files = tree_files(remote, "main")
+    assert files["CNAME"] == b"www.yunxi.gov.cn\n" and files["README.md"] == "# 站点\n".encode("utf-8")
+    assert commit_count(remote, "main") == 3

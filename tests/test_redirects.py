@@ -78,6 +78,8 @@ def test_lookup_accepts_every_spelling_of_a_request(ws):
     assert table.lookup(TAOYUAN_HOST, "/ldxx/").status == 410
     assert table.lookup(TAOYUAN_HOST, "/gzdt/202301/nothing.html") is None
     assert table.lookup("www.unknown.cn", "/gzdt/index.html") is None
+    assert table.lookup("www.taoyuan.yunxi.gov.cn:port", "/gzdt/") is None
+    assert table.lookup("", "gzdt/index.html") is None
 
 
 def test_server_keys_are_unique_ignoring_case_and_prefer_exact_urls():
@@ -129,6 +131,7 @@ def test_one_old_url_with_two_fates_is_refused(ws):
     ("http://a.cn/x.html,https://n.cn/,410,下线", "new_url 应为空"),
     ("http://a.cn/x.html,https://n.cn/", "应有 4 列"),
     ("http://a.cn/x.html,https://n.cn/,301,", "reason"),
+    ("http://a.cn:port/x.html,https://n.cn/,301,文章迁移", "无法解析"),
 ])
 def test_bad_rows_name_file_and_line(tmp_path, row, needle):
     path = tmp_path / "redirects.csv"
