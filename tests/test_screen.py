@@ -150,6 +150,14 @@ def test_visible_gambling_link_is_flagged_but_news_of_a_crackdown_is_not():
     assert screen_page(news, record_of(news)) == []
 
 
+def test_visible_lottery_link_counts_in_the_anchor_only():
+    private = page_with("<p><a href='http://www.kj-cx.com/'>双色球开奖结果查询</a></p>")
+    [finding] = screen_page(private, record_of(private))
+    assert (finding.rule, finding.severity, finding.topic) == ("spam-link", "medium", "彩票")
+    nearby = page_with("<p>开奖结果以公告为准，详见<a href='http://news.xiangjiang-daily.com/b.html'>相关报道</a></p>")
+    assert screen_page(nearby, record_of(nearby)) == []
+
+
 def test_links_within_a_non_government_old_site_are_internal():
     links = "".join(f"<a href='http://www.liuhezhen.com/list{i}.html'>栏目{i}</a>" for i in range(12))
     html = page_with(f"<div>{links}</div>")
@@ -493,3 +501,20 @@ def test_yaml_copied_from_the_report_must_be_filled_in_then_loads(screened):
     review = load_reviews(config)[url]
     assert (review.decision, review.reviewer) == ("publish", "王五")
     assert url not in quarantined(config, "liuhe")
+
+
+def test_the_same_injected_block_on_many_pages_is_offered_as_one_review_block(workspace):
+    config = load_config(workspace / "sitemigrate.yaml")
+    html = (FIXTURES / "hidden_footer.html").read_text(encoding="utf-8")
+    report = stage.ScreenReport(town="liuhe", path=workspace / "x.json", screened=4)
+    for i in range(3):
+        url = f"{LIUHE}/show.asp?id={50 + i}"
+        report.flagged[url] = stage.PageResult(url, f"页面{i}", screen_page(html, record_of(html, url)))
+    pii_url = f"{LIUHE}/show.asp?id=60"
+    pii_html = (FIXTURES / "pii_notice.html").read_text(encoding="utf-8")
+    report.flagged[pii_url] = stage.PageResult(pii_url, "公示", screen_page(pii_html, record_of(pii_html, pii_url)))
+    text = write_review_report(config, [report]).read_text(encoding="utf-8")
+    assert "同一段垃圾代码出现在 3 个待审页面" in text
+    blocks = [unescape(b) for b in re.findall(r'<pre class="yaml">(.*?)</pre>', text, re.S)]
+    group = next(b for b in blocks if b.count("- url:") > 1)
+    assert [u for u in re.findall(r"- url: (\S+)", group)] == [f"{LIUHE}/show.asp?id={50 + i}" for i in range(3)]

@@ -19,6 +19,7 @@ from migrate.screen.model import CATEGORY_LABELS, SEVERITY_LABELS, Finding
 from migrate.screen.reviews import REVIEWS_NAME, Review, load_reviews
 from migrate.screen.stage import PageResult, ScreenReport
 
+GROUP_MIN_PAGES = 3         # pages sharing one spam block before it is offered as a group
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 STATE_LABELS = {"pending": "待审（已隔离，不发布）", "publish": "已审核：发布", "drop": "已审核：不发布"}
 
@@ -69,6 +70,15 @@ mark { background: #ffe066; }
 其中待审 {{ town.pending }} 篇。附件：已筛查 {{ town.counts.attachments_screened }} 个{% if town.counts.attachments_unscreened %}，
 <strong>{{ town.counts.attachments_unscreened }} 个未能自动筛查</strong>（PDF、DOC、WPS 等，请人工抽查其中的个人信息）{% endif %}。
 {% if town.counts.raw_missing %}另有 {{ town.counts.raw_missing }} 篇文章的原始页面不在归档中，只筛查了清洗后的正文。{% endif %}</p>
+{% for group in town.groups %}
+<section class="page pending">
+<h3>同一段垃圾代码出现在 {{ group.urls|length }} 个待审页面</h3>
+<p>这通常是旧站模板被植入：隐藏块在页面模板里，不在正文中。逐页核对后，可把下面整段复制到 {{ reviews_name }}，
+每个页面仍各占一条记录。片段：</p>
+<pre>{{ group.snippet }}</pre>
+<pre class="yaml">{{ group.yaml }}</pre>
+</section>
+{% endfor %}
 {% for page in town.pages %}
 <section class="page {{ page.state }}">
 <h3>{{ page.title or "（无标题）" }}</h3>
@@ -147,7 +157,20 @@ def _town_view(config: Config, report: ScreenReport, reviews: dict[str, Review],
                       "findings": [_finding_view(f) for f in page.findings],
                       "yaml": review_yaml(page.url, today)})
     return {"slug": report.town, "name": config.township(report.town).name, "counts": report.counts,
-            "pending": sum(1 for v in views if v["state"] == "pending"), "pages": views}
+            "pending": sum(1 for v in views if v["state"] == "pending"), "pages": views,
+            "groups": _shared_spam(pages, reviews, today)}
+
+
+def _shared_spam(pages: list[PageResult], reviews: dict[str, Review], today: str) -> list[dict]:
+    """Pending pages whose only findings are the same spam block: a template-wide injection,
+    offered as one block of review entries instead of hundreds of separate copies."""
+    groups: dict[tuple, list[str]] = {}
+    for page in pages:
+        if _state(page, reviews) == "pending" and all(f.category == "spam" for f in page.findings):
+            key = tuple((f.rule, f.snippet) for f in page.findings)
+            groups.setdefault(key, []).append(page.url)
+    return [{"urls": urls, "snippet": key[0][1], "yaml": "\n".join(review_yaml(u, today) for u in urls)}
+            for key, urls in groups.items() if len(urls) >= GROUP_MIN_PAGES]
 
 
 def _json_view(town: dict, report: ScreenReport) -> dict:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape as html_escape
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
@@ -26,6 +27,9 @@ CSS_MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.I)
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 SIMPLE_SELECTOR = re.compile(r"^[a-z0-9]*([.#])([\w-]+)$", re.I)
 CSS_LENGTH = re.compile(r"^(-?\d*\.?\d+)(px|pt|em|rem|%|vw|vh)?$")
+URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+# Declarations worth parsing: everything else cannot hide an element.
+HIDING_HINT = re.compile(r"none|hidden|collapse|opacity|font-size|-\d{3}|clip", re.I)
 JS_HIDE = re.compile(r"""getElementById\(\s*['"]([\w-]+)['"]\s*\)\.style\.display\s*=\s*['"]none""", re.I)
 SCRIPT_LINK = re.compile(r"""<a\s[^>]*?href\s*=\s*\\?['"]?(https?://[^'"\\\s>]+)""", re.I)
 SCRIPT_REDIRECT = re.compile(
@@ -44,10 +48,16 @@ MAX_SNIPPET_SOURCE = 240
 @dataclass
 class Link:
     element: object
-    href: str
+    href: str           # absolute for links off the page's host; as written for relative ones
     host: str
-    text: str
     kind: str           # internal | government | trusted | external
+
+    @cached_property
+    def text(self) -> str:
+        """Anchor text and title, whitespace folded (computed only for links that are judged)."""
+        text = " ".join(self.element.text_content().split()) if self.element.tag == "a" else ""
+        title = self.element.get("title")
+        return f"{text} {title}".strip() if title else text
 
 
 @dataclass
@@ -91,7 +101,7 @@ def _declarations(style: str) -> dict[str, str]:
 
 def style_hiding(style: str) -> str | None:
     """Why these inline declarations hide an element (Chinese), or None if they do not."""
-    if not style:
+    if not style or not HIDING_HINT.search(style):
         return None
     d = _declarations(style)
     if d.get("display") == "none":
@@ -185,19 +195,20 @@ class LinkClassifier:
         self.vocab = vocab
 
     def resolve(self, href: str) -> tuple[str, str] | None:
-        """(absolute URL, host) of a web link; host is "" for a relative link without a base.
-        None for mailto:, javascript: and other non-web links."""
+        """(URL, host) of a web link; host is "" for a link on the same host, which is left as
+        written (no need to resolve it). None for mailto:, javascript: and other non-web links."""
         href = (href or "").strip()
         if not href or href.startswith("#"):
             return None
-        try:
-            absolute = urljoin(self.base, href) if self.base else href
-            scheme = urlsplit(absolute).scheme.lower()
-        except ValueError:
-            return None
-        if scheme in ("http", "https"):
+        lowered = href[:8].lower()
+        if lowered.startswith(("http://", "https://")):
+            return href, _host_of(href)
+        if href.startswith("//"):
+            absolute = (self.base.split(":", 1)[0] if self.base else "http") + ":" + href
             return absolute, _host_of(absolute)
-        return None if scheme else (absolute, "")
+        if URL_SCHEME.match(href):
+            return None
+        return href, ""
 
     def kind(self, host: str) -> str:
         if not host or host in self.own:
@@ -213,11 +224,7 @@ class LinkClassifier:
         if resolved is None:
             return None
         url, host = resolved
-        text = " ".join(el.text_content().split()) if el.tag == "a" else ""
-        title = el.get("title")
-        if title:
-            text = f"{text} {title}".strip()
-        return Link(el, url, host, text, self.kind(host))
+        return Link(el, url, host, self.kind(host))
 
 
 def registrable(host: str) -> str:
@@ -369,22 +376,25 @@ def link_context(link: Link, window: int = 60) -> str:
 
 
 def spam_link_findings(links: list[Link], vocab: Vocabulary) -> list[Finding]:
-    """Visible external links whose anchor or surrounding text has strong spam vocabulary."""
+    """Visible external links with spam vocabulary: strong words in the anchor or next to it,
+    or lottery words in the anchor itself (私彩 sites; 福利彩票 is masked as a safe phrase)."""
     flagged = []
     for link in links:
         if link.kind != "external":
             continue
         context = link_context(link)
-        hits = strong(vocab.hits(link.text)) or strong(vocab.hits(context))
+        anchor_hits = vocab.hits(link.text)
+        hits = strong(anchor_hits) or strong(vocab.hits(context)) or anchor_hits
         # News of a crackdown (警方破获网上赌场案) uses the same words as the spam it reports on.
         if hits and not vocab.has_legit_context(context):
             flagged.append((link, hits, context))
     if not flagged:
         return []
+    flagged.sort(key=lambda item: not strong(item[1]))
     link, hits, context = flagged[0]
-    snippet = f"{context}（链接：{link.href}）"
-    return [Finding("spam", "spam-link", snippet, describe(link.element), "high", hits[0].word,
-                    topic_label([h for _, hs, _ in flagged for h in hs]), len(flagged))]
+    all_hits = [h for _, hs, _ in flagged for h in hs]
+    return [Finding("spam", "spam-link", f"{context}（链接：{link.href}）", describe(link.element),
+                    "high" if strong(all_hits) else "medium", hits[0].word, topic_label(all_hits), len(flagged))]
 
 
 def link_farm_findings(links: list[Link], vocab: Vocabulary) -> list[Finding]:
