@@ -468,7 +468,7 @@ def news_body(rng: random.Random, town: Town, topic: Topic, style: str, when: da
             ("p", f"{md}，{role}{leader}带队深入{'、'.join(villages[:2])}等地，实地督导检查{topic.name}工作。"),
             ("p", f"每到一处，检查组都详细了解{topic.check}，并查阅相关工作台账，与基层干部群众深入交流。"),
             ("p", f"{leader}要求，{first}；{second}。{topic.emphasis}。"),
-            ("p", f"检查中发现的问题已现场交办，要求相关村（单位）限期整改到位。"),
+            ("p", "检查中发现的问题已现场交办，要求相关村（单位）限期整改到位。"),
         ]
     else:  # progress
         done = rng.randint(82, 99)
@@ -704,7 +704,7 @@ def letter_body(town: Town, letter: Letter, writer: str, asked: date, replied: d
 def open_guide_body(town: Town, org_code: str) -> list:
     """政府信息公开指南."""
     return [
-        ("p", f"为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，结合工作实际，编制本指南。"),
+        ("p", "为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，结合工作实际，编制本指南。"),
         ("h", "一、主动公开"),
         ("p", f"（一）公开内容。{town.gov}主动公开机构职能、负责人信息、规范性文件、财政预决算、工作动态、"
               f"通知公告、办事指南等政府信息。"),

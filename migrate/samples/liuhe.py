@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from migrate.samples import assets
 from migrate.samples.content import Town, compose
-from migrate.samples.model import CST, Article, Column, Links, Resource, SampleSite, esc, seeded
+from migrate.samples.model import CST, Article, Column, Links, Resource, SampleSite, cst, esc, seeded
 
 TOWN = Town(
     name="柳河街道", gov="柳河街道办事处", unit="街道", office="柳河街道党政综合办公室", finance="柳河街道财政所",
@@ -132,10 +132,6 @@ ASP_PAGES = {"/index.asp", "/top.asp", "/left.asp", "/main.asp", "/list.asp", "/
 KEY_PARAMS = {"/list.asp": ("classid", "page"), "/show.asp": ("id",)}
 
 
-def _when(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CST)
-
-
 def asp_time(moment: datetime, seconds: int) -> str:
     """ASP `Now()` on a Chinese Windows: 2019-3-8 9:05:12 (no zero padding)."""
     return f"{moment.year}-{moment.month}-{moment.day} {moment.hour}:{moment.minute:02d}:{seconds:02d}"
@@ -151,50 +147,38 @@ class Liuhe(SampleSite):
     hosts = ["www.liuhe.yunxi.gov.cn", "liuhe.yunxi.gov.cn", "www.liuhe.yunxi.gov.cn:8080"]
 
     def __init__(self):
-        super().__init__()
         self._cache: dict[tuple, Resource] = {}
-        self._build_columns()
-        self._build_articles()
-        self._add_template_files()
-        self._render()
+        self.menu: list[Column] = []
+        super().__init__()
 
     # -------------------------------------------------------------- data
 
     def _build_columns(self):
-        self.by_id: dict[int, Column] = {}
-        self.menu: list[Column] = []
         for class_id, name, children in COLUMNS:
-            top = Column(name, str(class_id), per_page=PER_PAGE, pager="group" if children else "asp")
-            self.columns.append(top)
-            self.by_id[class_id] = top
+            top = self.add_column(name, str(class_id), per_page=PER_PAGE, pager="group" if children else "asp")
             for child_id, child_name, shown in children:
-                child = Column(child_name, str(child_id), parent=top, per_page=PER_PAGE, pager="asp")
-                top.children.append(child)
-                self.by_id[child_id] = child
+                child = self.add_column(child_name, str(child_id), top, per_page=PER_PAGE, pager="asp")
                 if shown:
                     self.menu.append(child)
 
+    def column(self, class_id: int) -> Column | None:
+        return self.column_index.get(str(class_id))
+
     def _build_articles(self):
-        seq: dict[int, int] = {}
         for number, (class_id, when, title, spec, opts) in enumerate(sorted(ARTICLES, key=lambda a: a[1]), start=1):
-            column = self.by_id[class_id]
-            art = Article(self.slug, column, number, title, _when(when), spec, options=dict(opts))
+            art = Article(self.slug, self.column(class_id), number, title, cst(when), spec, options=dict(opts))
             art.url = self.url(f"/show.asp?id={art.id}")
-            self._describe(art, seq)
-            art.blocks = self._blocks(art)
-            self._add_files(art)
-            column.articles.append(art)
-            self.articles.append(art)
+            self._describe(art)
+            self.add_article(art)
         self.by_article = {a.id: a for a in self.articles}
 
     def is_utf8(self, art: Article) -> bool:
         return art.published >= UTF8_SINCE
 
-    def _describe(self, art: Article, seq: dict[int, int]):
+    def _describe(self, art: Article):
         if art.column.parent is not None:            # 政务公开 > …
             year = art.published.year
-            seq[year] = seq.get(year, 0) + 1
-            art.index_no = f"LHJD-{year}-{seq[year]:05d}"
+            art.index_no = f"LHJD-{year}-{self.next_index_number(year):05d}"
             art.org = TOWN.gov
         elif self.is_utf8(art):
             art.source = TOWN.office
@@ -218,9 +202,7 @@ class Liuhe(SampleSite):
         day = art.published
         for i in range(art.options.get("img", 0)):
             url = self.url(f"/UploadFiles/{day.year}/{day:%Y%m}/{day:%Y%m%d%H%M%S}{rng.randint(100, 999)}.jpg")
-            pic = assets.image(url, f"{self.slug}:{art.id}:{i}", day, size=(200, 150))
-            art.images.append(pic)
-            self.add_file(pic)
+            self.add_picture(art, url, i, (200, 150))
         for name, folder, how in art.options.get("att", []):
             if how == "numeric":
                 path = f"{folder}/{day:%Y%m%d%H%M}{rng.randint(10, 99)}.{name.rsplit('.', 1)[1]}"
@@ -296,7 +278,7 @@ class Liuhe(SampleSite):
         if path == "/main.asp":
             return self._main(sid)
         if path == "/list.asp":
-            column = self.by_id.get(int(params["classid"])) if params.get("classid", "").isdigit() else None
+            column = self.column(int(params["classid"])) if params.get("classid", "").isdigit() else None
             page = int(params["page"]) if params.get("page", "").isdigit() else 1
             if column is None or not 1 <= page <= len(column.list_urls):
                 return None
@@ -349,7 +331,7 @@ class Liuhe(SampleSite):
 
     def _left(self, sid: str | None) -> Resource:
         links, href = self._linker(self.url("/left.asp?menu=1"), sid)
-        guide = self.by_id[12].articles[0]
+        guide = self.column(12).articles[0]
         menu = "".join(f'·<a href="{href(f"list.asp?classid={c.key}")}" target=mainFrame>{esc(c.name)}</a><br>\n'
                        for c in self.menu)
         links.implied(f"show.asp?id={guide.id}")
@@ -369,7 +351,7 @@ class Liuhe(SampleSite):
         links, href = self._linker(self.url("/main.asp"), sid)
 
         def box(class_id: int, count: int, width: int = 370) -> str:
-            column = self.by_id[class_id]
+            column = self.column(class_id)
             items = column.pages()[0][:count]
             rows = "".join(f'<TR><TD height=22>·<a href="{href(f"show.asp?id={a.id}")}" target=_blank>{esc(a.title)}</a>'
                            f"<TD width=80><font color=#999999>[{asp_date(a.published)}]</font>\n" for a in items)
@@ -377,14 +359,14 @@ class Liuhe(SampleSite):
                     f'<TR><TD class=boxtitle>{esc(column.name)}<TD align=right><a href="{href(f"list.asp?classid={class_id}")}">更多&gt;&gt;</a>\n'
                     f"{rows}</TABLE>")
 
-        picture = next(a for a in self.by_id[4].pages()[0] if a.images)
+        picture = next(a for a in self.column(4).pages()[0] if a.images)
         body = (f"<TABLE width=760 border=0 align=center cellpadding=0 cellspacing=0>\n<TR>"
                 f'<TD width=210 valign=top><a href="{href(f"show.asp?id={picture.id}")}" target=_blank>'
                 f'<IMG src="{links(_rel(picture.images[0].url))}" width=200 height=150 border=0></a><br>{esc(picture.title)}\n'
                 f"<TD valign=top>{box(4, 8, 540)}\n<TR><TD colspan=2>"
                 f'<marquee scrollamount=2 onmouseover="this.stop()" onmouseout="this.start()">'
                 + " ".join(f'<a href="{href(f"show.asp?id={a.id}")}" target=_blank>{esc(a.title)}</a>'
-                           for a in self.by_id[5].pages()[0][:3])
+                           for a in self.column(5).pages()[0][:3])
                 + f"</marquee>\n<TR><TD valign=top colspan=2>{box(5, 8)}{box(9, 4)}{box(11, 3)}\n"
                 f'<TR><TD colspan=2 align=center><a href="{href("calendar.asp?date=2019-01-01")}">信息日历</a> | '
                 f'<a href="{links("http://www.liuhe.yunxi.gov.cn:8080/main.asp")}" target=_blank>备用线路</a> | '
@@ -394,8 +376,7 @@ class Liuhe(SampleSite):
 
     def _crumb(self, href, column: Column, link_last: bool) -> str:
         parts = [f'<a href="{href("main.asp")}">首页</a>']
-        chain = [column] if column.parent is None else [column.parent, column]
-        for c in chain:
+        for c in column.chain:
             parts.append(f'<a href="{href(f"list.asp?classid={c.key}")}">{esc(c.name)}</a>'
                          if c is not column or link_last else esc(c.name))
         return "您现在的位置：" + " &gt;&gt; ".join(parts)

@@ -22,6 +22,16 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def cst(text: str) -> datetime:
+    """'2023-01-05 09:12' as Beijing time."""
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CST)
+
+
+def site_path(url: str) -> str:
+    """'/a/b.html?x=1' from 'http://host/a/b.html?x=1'."""
+    return "/" + url.split("/", 3)[3]
+
+
 def seeded(*parts) -> random.Random:
     """A random generator that depends only on `parts` (never on the run)."""
     return random.Random(":".join(str(p) for p in parts))
@@ -65,8 +75,13 @@ class Column:
     pager: str = ""                            # site-specific pagination variant
 
     @property
+    def chain(self) -> list["Column"]:
+        """Top-level column first, this column last (the breadcrumb after 首页)."""
+        return (self.parent.chain if self.parent else []) + [self]
+
+    @property
     def path(self) -> list[str]:
-        return (self.parent.path if self.parent else []) + [self.name]
+        return [c.name for c in self.chain]
 
     def walk(self):
         yield self
@@ -149,7 +164,9 @@ def file_resource(asset: FileAsset) -> Resource:
 
 
 class SampleSite:
-    """Base of the three sites: the resource table, routing and the link graph."""
+    """Base of the three sites: the resource table, routing and the link graph.
+
+    Building runs four steps that each site defines: columns, articles, template files, pages."""
 
     slug = ""
     name = ""
@@ -157,10 +174,61 @@ class SampleSite:
 
     def __init__(self):
         self.columns: list[Column] = []
+        self.column_index: dict[str, Column] = {}
         self.articles: list[Article] = []
         self.files: list[FileAsset] = []
         self.resources: dict[str, Resource] = {}
         self.broken: set[str] = set()       # URLs the site links to that answer 404 on purpose
+        self._index_seq: dict[int, int] = {}
+        self._build_columns()
+        self._build_articles()
+        self._add_template_files()
+        self._render()
+
+    def _build_columns(self):
+        raise NotImplementedError
+
+    def _build_articles(self):
+        raise NotImplementedError
+
+    def _add_template_files(self):
+        raise NotImplementedError
+
+    def _render(self):
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- content
+
+    def add_column(self, name: str, key: str, parent: Column | None = None, **settings) -> Column:
+        column = Column(name, key, parent=parent, **settings)
+        (parent.children if parent else self.columns).append(column)
+        self.column_index[key] = column
+        return column
+
+    def next_index_number(self, year: int) -> int:
+        """Running number of 索引号 within a year, in publication order."""
+        self._index_seq[year] = self._index_seq.get(year, 0) + 1
+        return self._index_seq[year]
+
+    def add_article(self, art: Article):
+        """Register an article whose metadata and URL are set: write its body, then its files."""
+        art.blocks = self._blocks(art)
+        self._add_files(art)
+        art.column.articles.append(art)
+        self.articles.append(art)
+
+    def _blocks(self, art: Article) -> list:
+        raise NotImplementedError
+
+    def _add_files(self, art: Article):
+        raise NotImplementedError
+
+    def add_picture(self, art: Article, url: str, number: int, size: tuple[int, int]):
+        from migrate.samples.assets import image      # assets builds on this module
+
+        picture = image(url, f"{self.slug}:{art.id}:{number}", art.published, size=size)
+        art.images.append(picture)
+        self.add_file(picture)
 
     @property
     def www(self) -> str:

@@ -15,8 +15,8 @@ from urllib.parse import quote, urlencode
 from migrate.samples import assets
 from migrate.samples.content import (COUNTY_NOTICE, Town, cn_date, compose, masked, mobile, person,
                                      resident_id)
-from migrate.samples.model import (CST, Article, Column, FileAsset, Links, Resource, SampleSite, esc,
-                                   file_resource, seeded)
+from migrate.samples.model import (CST, Article, Column, FileAsset, Links, Resource, SampleSite, cst, esc,
+                                   file_resource, seeded, site_path)
 
 TOWN = Town(
     name="青石乡", gov="青石乡人民政府", unit="乡", office="青石乡党政综合办公室", finance="青石乡财政所",
@@ -150,10 +150,6 @@ ARTICLES = [
 ]
 
 
-def _when(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CST)
-
-
 def ajax_params(column_id: int) -> dict[str, str]:
     """The jpage `ajaxParam` of a column: the form fields a dataproxy request carries."""
     return {"col": "1", "appid": "1", "webid": str(WEBID), "path": "/", "columnid": str(column_id),
@@ -217,48 +213,36 @@ class Qingshi(SampleSite):
     hosts = ["www.qingshi.yunxi.gov.cn", "qingshi.yunxi.gov.cn"]
 
     def __init__(self):
-        super().__init__()
         self.downloads: dict[str, FileAsset] = {}
-        self._build_columns()
-        self._build_articles()
-        self._add_template_files()
-        self._render()
+        super().__init__()
 
     # -------------------------------------------------------------- data
 
     def _build_columns(self):
-        self.by_id: dict[int, Column] = {}
         for col_id, name, per_page, children in COLUMNS:
-            top = Column(name, str(col_id), per_page=per_page or 15, pager="group" if children else "jpage")
-            self.columns.append(top)
-            self.by_id[col_id] = top
+            top = self.add_column(name, str(col_id), per_page=per_page or 15, pager="group" if children else "jpage")
             for child_id, child_name in children:
-                child = Column(child_name, str(child_id), parent=top, per_page=15, pager="jpage")
-                top.children.append(child)
-                self.by_id[child_id] = child
+                self.add_column(child_name, str(child_id), top, per_page=15, pager="jpage")
+
+    def column(self, col_id: int) -> Column | None:
+        return self.column_index.get(str(col_id))
 
     def _build_articles(self):
         rng = seeded(self.slug, "ids")
         next_id = 2891000
-        seq: dict[int, int] = {}
         for col_id, when, title, spec, opts in sorted(ARTICLES, key=lambda a: a[1]):
             next_id += rng.randint(40, 900)
-            column = self.by_id[col_id]
-            art = Article(self.slug, column, next_id, title, _when(when), spec, options=dict(opts))
-            self._describe(art, seq)
+            art = Article(self.slug, self.column(col_id), next_id, title, cst(when), spec, options=dict(opts))
+            self._describe(art)
             day = art.published
             art.url = self.url(f"/art/{day.year}/{day.month}/{day.day}/art_{col_id}_{art.id}.html")
-            art.blocks = self._blocks(art)
-            self._add_files(art)
-            column.articles.append(art)
-            self.articles.append(art)
+            self.add_article(art)
 
-    def _describe(self, art: Article, seq: dict[int, int]):
+    def _describe(self, art: Article):
         col_id = int(art.column.key)
         if col_id in XXGK_COLUMNS:
             year = art.published.year
-            seq[year] = seq.get(year, 0) + 1
-            art.index_no = f"{ORG_CODE}/{year}-{seq[year]:05d}"
+            art.index_no = f"{ORG_CODE}/{year}-{self.next_index_number(year):05d}"
             art.org = TOWN.gov
             art.written = art.published.date() - timedelta(days=seeded(self.slug, "w", art.title).randint(0, 4))
             art.show_time = False
@@ -294,9 +278,7 @@ class Qingshi(SampleSite):
         day = art.published
         for i in range(art.options.get("img", 0)):
             url = self.url(f"/picture/0/{day:%y%m%d%H%M}{rng.randint(10**8, 10**9 - 1)}.jpg")
-            pic = assets.image(url, f"{self.slug}:{art.id}:{i}", day, size=(240, 160))
-            art.images.append(pic)
-            self.add_file(pic)
+            self.add_picture(art, url, i, (240, 160))
         for name, disposition in art.options.get("att", []):
             ext = name.rsplit(".", 1)[1]
             stored = hashlib.md5(f"{self.slug}:{art.id}:{name}".encode("utf-8")).hexdigest() + "." + ext
@@ -329,7 +311,7 @@ class Qingshi(SampleSite):
         return None
 
     def _dataproxy(self, fields: dict[str, str]) -> Resource:
-        column = self.by_id.get(int(fields["columnid"])) if fields.get("columnid", "").isdigit() else None
+        column = self.column(int(fields["columnid"])) if fields.get("columnid", "").isdigit() else None
         items = _newest_first(column.articles) if column else []
         per = int(fields["perpage"]) if fields.get("perpage", "").isdigit() else (column.per_page if column else 15)
         per = max(per, 1)
@@ -399,21 +381,16 @@ class Qingshi(SampleSite):
 
     def _crumb(self, links: Links, column: Column) -> str:
         parts = [f'<a href="{links("/index.html")}">首页</a>']
-        chain = []
-        c = column
-        while c is not None:
-            chain.insert(0, c)
-            c = c.parent
-        parts += [f'<a href="{links(f"/col/col{c.key}/index.html")}">{esc(c.name)}</a>' for c in chain]
+        parts += [f'<a href="{links(f"/col/col{c.key}/index.html")}">{esc(c.name)}</a>' for c in column.chain]
         return '<div class="bt-position">您当前所在位置：' + " » ".join(parts) + "</div>"
 
     def _home(self, latest: datetime) -> Resource:
         links = Links(self.url("/index.html"))
 
         def box(col_id: int, count: int) -> str:
-            column = self.by_id[col_id]
+            column = self.column(col_id)
             items = _newest_first(column.articles)[:count]
-            lis = "".join(f'<li><a href="{links(_path(a.url))}" target="_blank" title="{esc(a.title)}">{esc(a.title)}</a>'
+            lis = "".join(f'<li><a href="{links(site_path(a.url))}" target="_blank" title="{esc(a.title)}">{esc(a.title)}</a>'
                           f"<span>{a.published:%m-%d}</span></li>" for a in items)
             return (f'<div class="box"><div class="box-t"><span>{esc(column.name)}</span>'
                     f'<a href="{links(f"/col/col{col_id}/index.html")}">更多&gt;&gt;</a></div><ul>{lis}</ul></div>')
@@ -480,7 +457,7 @@ class Qingshi(SampleSite):
             info = "　　".join(parts)
         files = ""
         if art.attachments:
-            files = "".join(f'<p>附件：<a href="{esc(links(_path(a.url)))}" target="_blank">{esc(a.name)}</a></p>'
+            files = "".join(f'<p>附件：<a href="{esc(links(site_path(a.url)))}" target="_blank">{esc(a.name)}</a></p>'
                             for a in art.attachments)
         body = (f"{self._crumb(links, art.column)}\n<div class=\"article\">{meta}\n<table width=\"100%\">"
                 f'<tr><td class="title" align="center">{esc(art.title)}</td></tr>\n'
@@ -503,12 +480,8 @@ def _newest_first(articles: list[Article]) -> list[Article]:
     return sorted(articles, key=lambda a: (a.published, a.id), reverse=True)
 
 
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
 def _record(links: Links, art: Article) -> str:
-    return (f'<li><a href="{links(_path(art.url))}" target="_blank" title="{esc(art.title)}">{esc(art.title)}</a>'
+    return (f'<li><a href="{links(site_path(art.url))}" target="_blank" title="{esc(art.title)}">{esc(art.title)}</a>'
             f"<span>{art.published:%Y-%m-%d}</span></li>")
 
 
@@ -530,7 +503,7 @@ def _blocks_html(links: Links, art: Article) -> str:
                        + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
                        + "</table>")
         if i == 0:
-            out += [f'<p style="text-align: center;"><img src="{links(_path(p.url))}" border="0" /></p>' for p in art.images]
+            out += [f'<p style="text-align: center;"><img src="{links(site_path(p.url))}" border="0" /></p>' for p in art.images]
     return "\n".join(out)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from migrate.samples import assets
 from migrate.samples.content import COUNTY_NOTICE, Town, compose
-from migrate.samples.model import CST, Article, Column, FileAsset, Links, Resource, SampleSite, esc, seeded
+from migrate.samples.model import CST, Article, Column, Links, Resource, SampleSite, cst, esc, seeded, site_path
 
 TOWN = Town(
     name="桃源镇", gov="桃源镇人民政府", unit="镇", office="桃源镇党政综合办公室", finance="桃源镇财政所",
@@ -156,10 +156,6 @@ ARTICLES = [
 ]
 
 
-def _when(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=CST)
-
-
 def relhref(page_path: str, target: str) -> str:
     """TRS-style relative link from the page at `page_path` to the site path `target`."""
     is_dir = target.endswith("/")
@@ -176,52 +172,34 @@ class Taoyuan(SampleSite):
     name = "桃源镇"
     hosts = ["www.taoyuan.yunxi.gov.cn", "taoyuan.yunxi.gov.cn"]
 
-    def __init__(self):
-        super().__init__()
-        self._build_columns()
-        self._build_articles()
-        self._add_template_files()
-        self._render()
-
     # -------------------------------------------------------------- data
 
     def _build_columns(self):
-        self.by_key: dict[str, Column] = {}
         for key, name, pager, children in COLUMNS:
-            top = Column(name, key, per_page=PER_PAGE, pager=pager)
-            self.columns.append(top)
-            self.by_key[key] = top
+            top = self.add_column(name, key, per_page=PER_PAGE, pager=pager)
             for child_key, child_name, child_pager in children:
-                child = Column(child_name, child_key, parent=top, per_page=PER_PAGE, pager=child_pager)
-                top.children.append(child)
-                self.by_key[child_key] = child
+                self.add_column(child_name, child_key, top, per_page=PER_PAGE, pager=child_pager)
 
     def _build_articles(self):
         rng = seeded(self.slug, "ids")
         next_id = 1083000
-        year_seq: dict[int, int] = {}
         for key, when, title, spec, opts in sorted(ARTICLES, key=lambda a: a[1]):
             next_id += rng.randint(11, 97)
-            column = self.by_key[key]
-            art = Article(self.slug, column, next_id, title, _when(when), spec, options=dict(opts))
-            self._describe(art, year_seq)
+            art = Article(self.slug, self.column_index[key], next_id, title, cst(when), spec, options=dict(opts))
+            self._describe(art)
             url_day = date.fromisoformat(opts["url_date"]) if "url_date" in opts else art.published.date()
             base = f"/{key}/{url_day:%Y%m}/t{url_day:%Y%m%d}_{art.id}"
             art.url = self.url(base + ".html")
             if opts.get("split"):
                 art.more_urls = [self.url(base + "_1.html")]
-            art.blocks = self._blocks(art)
-            self._add_files(art, base.rsplit("/", 1)[0])
-            column.articles.append(art)
-            self.articles.append(art)
+            self.add_article(art)
 
-    def _describe(self, art: Article, year_seq: dict[int, int]):
+    def _describe(self, art: Article):
         """The metadata a page shows, by column: 政务公开 pages carry the 信息公开 table."""
         opts = art.options
         if art.column.parent is not None:           # 政务公开 > …
             year = art.published.year
-            year_seq[year] = year_seq.get(year, 0) + 1
-            art.index_no = f"{CREDIT_CODE}/{year}-{year_seq[year]:05d}"
+            art.index_no = f"{CREDIT_CODE}/{year}-{self.next_index_number(year):05d}"
             art.org = COUNTY_NOTICE["org"] if art.kind == "county" else TOWN.gov
             art.source = "云溪县人民政府网" if art.kind == "county" else None
             art.doc_no = COUNTY_NOTICE["doc_no"] if art.kind == "county" else opts.get("doc_no")
@@ -250,15 +228,14 @@ class Taoyuan(SampleSite):
         return compose(art.kind, TOWN, rng, title=art.title, published=art.published,
                        written=art.written, issuer=issuer)
 
-    def _add_files(self, art: Article, folder: str):
+    def _add_files(self, art: Article):
         rng = seeded(self.slug, "files", art.id)
         day = art.published
+        folder = site_path(art.url).rsplit("/", 1)[0]
         for i in range(art.options.get("img", 0)):
             name = f"W0{day:%Y%m%d}{rng.randint(10**11, 10**12 - 1)}.jpg"
-            pic = assets.image(self.url(f"{folder}/{name}"), f"{self.slug}:{art.id}:{i}", day,
-                               size=(120, 160) if art.kind.startswith("leader") else (240, 160))
-            art.images.append(pic)
-            self.add_file(pic)
+            self.add_picture(art, self.url(f"{folder}/{name}"), i,
+                             (120, 160) if art.kind.startswith("leader") else (240, 160))
         for name, how in art.options.get("att", []):
             ext = name.rsplit(".", 1)[1]
             if how == "trs":
@@ -345,12 +322,7 @@ class Taoyuan(SampleSite):
 
     def _crumb(self, links: Links, path: str, column: Column, link_last: bool) -> str:
         parts = [f'<a href="{links(relhref(path, "/index.html"))}" class="CurrChnlCls">首页</a>']
-        chain = []
-        c = column
-        while c is not None:
-            chain.insert(0, c)
-            c = c.parent
-        for c in chain:
+        for c in column.chain:
             if c is column and not link_last:
                 parts.append(esc(c.name))
             else:
@@ -366,15 +338,15 @@ class Taoyuan(SampleSite):
         r = lambda target: links(relhref(path, target))  # noqa: E731
 
         def box(key: str, count: int) -> str:
-            column = self.by_key[key]
+            column = self.column_index[key]
             items = column.pages()[0][:count]
-            lis = "".join(f'<li><a href="{r(_path(a.url))}" target="_blank" title="{esc(a.title)}">{esc(_short(a.title, 24))}</a>'
+            lis = "".join(f'<li><a href="{r(site_path(a.url))}" target="_blank" title="{esc(a.title)}">{esc(_short(a.title, 24))}</a>'
                           f'<span>{a.published:%m-%d}</span></li>\n' for a in items)
             return (f'<div class="box"><h3>{esc(column.name)}<a href="{r("/" + key + "/index.html")}" class="more">更多&gt;&gt;</a>'
                     f'</h3><ul>\n{lis}</ul></div>')
 
-        pictures = self.by_key["tpxw"].pages()[0][:3]
-        slides = "".join(f'<li><a href="{r(_path(a.url))}" target="_blank"><img src="{r(_path(a.images[0].url))}" '
+        pictures = self.column_index["tpxw"].pages()[0][:3]
+        slides = "".join(f'<li><a href="{r(site_path(a.url))}" target="_blank"><img src="{r(site_path(a.images[0].url))}" '
                          f'width="240" height="160" alt="{esc(a.title)}" /></a><p>{esc(_short(a.title, 16))}</p></li>'
                          for a in pictures)
         body = (f'<div class="pic"><ul>{slides}</ul></div>\n' + box("zwdt", 7) + box("zwgk/tzgg", 7)
@@ -385,13 +357,13 @@ class Taoyuan(SampleSite):
         return Resource(self._encode(page), "text/html", "home", latest, links=links.urls)
 
     def _group_page(self, column: Column, url: str) -> Resource:
-        path = _path(url)
+        path = site_path(url)
         links = Links(url)
         r = lambda target: links(relhref(path, target))  # noqa: E731
         boxes = []
         for child in column.children:
             items = child.pages()[0][:5]
-            lis = "".join(f'<li><a href="{r(_path(a.url))}" target="_blank">{esc(_short(a.title, 26))}</a>'
+            lis = "".join(f'<li><a href="{r(site_path(a.url))}" target="_blank">{esc(_short(a.title, 26))}</a>'
                           f'<span>{a.published:%Y-%m-%d}</span></li>' for a in items)
             boxes.append(f'<div class="box"><h3>{esc(child.name)}<a href="{r("/" + child.key + "/")}" class="more">'
                          f'更多</a></h3><ul>{lis}</ul></div>')
@@ -402,16 +374,16 @@ class Taoyuan(SampleSite):
 
     def _list_page(self, column: Column, index: int, items: list[Article]) -> Resource:
         url = column.list_urls[index]
-        path = _path(url)
+        path = site_path(url)
         links = Links(url)
         r = lambda target: links(relhref(path, target))  # noqa: E731
         rows = []
         for a in items:
             thumb = ""
             if column.key == "tpxw" and a.images:
-                thumb = f'<a href="{r(_path(a.url))}" target="_blank"><img src="{r(_path(a.images[0].url))}" width="120" height="80" /></a>'
+                thumb = f'<a href="{r(site_path(a.url))}" target="_blank"><img src="{r(site_path(a.images[0].url))}" width="120" height="80" /></a>'
             rows.append(f'<li>{thumb}<span class="date">{a.published:%Y-%m-%d}</span>'
-                        f'<a href="{r(_path(a.url))}" target="_blank" title="{esc(a.title)}">{esc(_short(a.title, 30))}</a></li>')
+                        f'<a href="{r(site_path(a.url))}" target="_blank" title="{esc(a.title)}">{esc(_short(a.title, 30))}</a></li>')
         for other in column.list_urls:
             if other != url:
                 links.implied(other)
@@ -442,7 +414,7 @@ class Taoyuan(SampleSite):
     def _article_page(self, art: Article, page_no: int, pages: int, newer: Article | None,
                       older: Article | None) -> Resource:
         url = ([art.url] + art.more_urls)[page_no]
-        path = _path(url)
+        path = site_path(url)
         links = Links(url)
         r = lambda target: links(relhref(path, target))  # noqa: E731
         blocks = art.blocks
@@ -469,18 +441,18 @@ class Taoyuan(SampleSite):
         files = ""
         if art.attachments and page_no == 0:
             files = '<div class="fujian">附件：<br />' + "".join(
-                f'{i + 1}.<a href="{r(_path(a.url))}" target="_blank">{esc(a.name)}</a><br />'
+                f'{i + 1}.<a href="{r(site_path(a.url))}" target="_blank">{esc(a.name)}</a><br />'
                 for i, a in enumerate(art.attachments)) + "</div>"
         pager = ""
         if pages > 1:
-            nums = " ".join(f'<a href="{r(_path(u))}">{n + 1}</a>' if n != page_no else f"<span>{n + 1}</span>"
+            nums = " ".join(f'<a href="{r(site_path(u))}">{n + 1}</a>' if n != page_no else f"<span>{n + 1}</span>"
                             for n, u in enumerate([art.url] + art.more_urls))
             pager = f'<div class="page">{nums}</div>'
 
         def neighbour(label: str, other: Article | None) -> str:
             if other is None:
                 return f"<p>{label}：没有了</p>"
-            return f'<p>{label}：<a href="{r(_path(other.url))}">{esc(other.title)}</a></p>'
+            return f'<p>{label}：<a href="{r(site_path(other.url))}">{esc(other.title)}</a></p>'
 
         body = (f"{self._crumb(links, path, art.column, True)}\n<div class=\"article\">\n{meta}"
                 f'<h1 class="title">{esc(art.title)}</h1>\n<div class="info">{info}</div>\n'
@@ -520,10 +492,6 @@ class Taoyuan(SampleSite):
         return Resource(xml.encode("utf-8"), "application/xml", "sitemap", latest)
 
 
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
-
-
 def _short(title: str, n: int) -> str:
     return title if len(title) <= n else title[:n] + "..."
 
@@ -547,7 +515,7 @@ def _blocks_html(blocks: list, art: Article, r) -> str:
         if i == 0 and r is not None:
             for pic in art.images:
                 name = pic.url.rsplit("/", 1)[1]
-                out.append(f'<p align="center"><img src="{r(_path(pic.url))}" OLDSRC="{name}" border="0" /></p>')
+                out.append(f'<p align="center"><img src="{r(site_path(pic.url))}" OLDSRC="{name}" border="0" /></p>')
     return "\n".join(out)
 
 

@@ -149,9 +149,14 @@ SITES, ARTICLES, ATTACHMENTS, _WALKS = _build()
 def expected_urls_by_kind(town: str) -> dict[str, set[str]]:
     """`expected_archivable_urls` split into page, list, attachment, image and asset."""
     result: dict[str, set[str]] = {k: set() for k in ("page", "list", "attachment", "image", "asset")}
-    for url, kind in _WALKS[town][0].items():
+    for url, kind in expected_urls_kinds(town).items():
         result[kind].add(url)
     return result
+
+
+def expected_urls_kinds(town: str) -> dict[str, str]:
+    """Every expected URL → its kind (page, list, attachment, image, asset)."""
+    return dict(_WALKS[town][0])
 
 
 def expected_archivable_urls(town: str) -> set[str]:
