@@ -22,6 +22,7 @@ from migrate.screen import stage
 from migrate.screen.attachments import attachment_format, attachment_text
 from migrate.screen.pii import find_pii, id_check_digit, is_valid_id, luhn_ok
 from migrate.screen.words import load_vocabulary, parse_word_list
+from migrate.urls import canonical_url as canonical
 from tests.conftest import REALPAGES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "screen"
@@ -518,3 +519,49 @@ def test_the_same_injected_block_on_many_pages_is_offered_as_one_review_block(wo
     blocks = [unescape(b) for b in re.findall(r'<pre class="yaml">(.*?)</pre>', text, re.S)]
     group = next(b for b in blocks if b.count("- url:") > 1)
     assert [u for u in re.findall(r"- url: (\S+)", group)] == [f"{LIUHE}/show.asp?id={50 + i}" for i in range(3)]
+
+
+# ---------------------------------------------------------------- the bundled sample sites
+
+def fetch_and_screen(opener, article: dict) -> list:
+    """The article as the pipeline sees it: fetched over HTTP, extracted, then screened."""
+    from migrate.extract import extract
+    from migrate.screen.text import decode_text
+
+    with opener.open(article["url"], timeout=30) as resp:
+        body, headers = resp.read(), list(resp.headers.items())
+        charset = resp.headers.get_content_charset()
+    record = extract(body, article["url"], headers=headers)
+    texts = {}
+    for att in article["attachments"]:
+        fmt = attachment_format(att["name"], att["url"])
+        if fmt:
+            with opener.open(att["url"], timeout=30) as resp:
+                texts[att["url"]] = attachment_text(resp.read(), fmt)
+    return screen_page(decode_text(body, charset), record, texts)
+
+
+def test_sample_sites_yield_exactly_the_planted_spam_and_personal_data():
+    import urllib.request
+
+    from migrate.samples import truth
+    from migrate.samples.server import start_sample_server
+    from migrate.samples.sites import sample_sites
+
+    sites = sample_sites()
+    gambling = {canonical(a.url) for a in sites["liuhe"].articles if a.options.get("gambling")}
+    unmasked = {canonical(a.url) for a in sites["qingshi"].articles if a.kind == "publicity:dibao"}
+    assert len(gambling) == 1 and len(unmasked) == 1
+    found = {}
+    with start_sample_server() as server:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": server.proxy_url}))
+        for article in truth.ARTICLES:
+            findings = [f for f in fetch_and_screen(opener, article) if f.category in ("spam", "pii")]
+            if findings:
+                found[article["url"]] = findings
+    assert set(found) == gambling | unmasked
+    [spam] = found[gambling.pop()]
+    assert (spam.rule, spam.match, spam.topic) == ("hidden-spam-links", "澳门新葡京", "博彩")
+    pii = found[unmasked.pop()]
+    assert sorted(f.rule for f in pii) == ["id-number", "mobile"]
+    assert all(f.count == 1 and f.where == "正文" for f in pii)

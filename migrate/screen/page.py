@@ -10,8 +10,9 @@ from migrate.screen.spam import screen_spam
 from migrate.screen.words import Vocabulary, load_vocabulary
 from migrate.urls import canonical_url
 
-# Fewer letters and digits than this in the body is "(nearly) empty"; 30 is about one sentence.
-MIN_BODY_CHARS = 30
+# Fewer letters and digits than this in the body is "(nearly) empty": a caption such as
+# 点击查看原文 or 附图, but not a leader's profile under a photo (姓名、职务、分工 is 20 or more).
+MIN_BODY_CHARS = 15
 WORD_CHARS = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 IMG_TAG = re.compile(r"<img\b", re.I)
 
