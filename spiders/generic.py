@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import FormRequest, Request
+from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
+                               DownloadFailedError, DownloadTimeoutError, ResponseDataLossError)
 from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -30,7 +32,7 @@ from migrate.archive import media_type
 from migrate.crawl import pagination
 from migrate.crawl.classify import PAGE_TYPES, file_name, is_attachment_disposition, kind_of
 from migrate.crawl.discovery import (LINK_TABLE_SOURCES, FoundLink, absolute, base_of, decode_page,
-                                     markup_links, parse_html, refresh_links, script_links, script_texts)
+                                     fallback_links, markup_links, parse_html, refresh_links, script_links, script_texts)
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.scope import TRAP_RULES, Scope, without_session_id
@@ -54,20 +56,22 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+FAILURE_RULES = (
+    ((DownloadTimeoutError, TimeoutError, TCPTimedOutError), "timeout"),
+    ((CannotResolveHostError, DNSLookupError), "dns"),
+    ((DownloadConnectionRefusedError, ConnectionRefusedError), "connection-refused"),
+    ((DownloadCancelledError,), "too-large"),   # over DOWNLOAD_MAXSIZE (max_file_bytes)
+    ((ResponseDataLossError,), "truncated"),
+    ((ConnectError, DownloadFailedError), "connect-error"),
+)
+
+
 def failure_reason(failure) -> str:
     """Ledger `rule` of a download that produced no response."""
-    exc = failure.value
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)):
-        return "timeout"
-    if isinstance(exc, DNSLookupError):
-        return "dns"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection-refused"
-    if isinstance(exc, ConnectError):
-        return "connect-error"
-    if type(exc).__name__ == "DownloadCancelledError" or "maxsize" in str(exc).lower():
-        return "too-large"
-    return f"error:{type(exc).__name__}"
+    for types, rule in FAILURE_RULES:
+        if isinstance(failure.value, types):
+            return rule
+    return f"error:{type(failure.value).__name__}"
 
 
 class GovSiteSpider(scrapy.Spider):
@@ -300,6 +304,7 @@ class GovSiteSpider(scrapy.Spider):
         base = base_of(doc, response.url)
         scripts = script_texts(doc)
         links = markup_links(doc, base, encoding)
+        links += fallback_links(doc, base, encoding)
         links += refresh_links(doc, base, encoding)
         links += script_links(doc, base, encoding, scripts)
         links += self.pagination_links(response, doc, scripts, links, encoding)

@@ -132,6 +132,21 @@ def markup_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
     return links
 
 
+def fallback_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
+    """Links in `<noframes>` (and `<noembed>`, iframe fallback) content, which the HTML parser
+    keeps as raw text; frame homepages often link their real entry page only there."""
+    links = []
+    for element in doc.iter("noframes", "noembed", "iframe"):
+        if not element.text or "<" not in element.text:
+            continue
+        try:
+            fragment = lxml.html.fragment_fromstring(element.text, create_parent="div")
+        except (etree.ParserError, ValueError):
+            continue
+        links.extend(markup_links(fragment, base, encoding))
+    return links
+
+
 def refresh_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
     """`<meta http-equiv="refresh" content="0; url=...">`."""
     links = []

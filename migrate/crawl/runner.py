@@ -48,7 +48,7 @@ class WorkerProcess:
     def __init__(self, job: CrawlJob, log_path: Path):
         self.job = job
         self.log_path = log_path
-        self.error: str | None = None
+        self.error: dict | None = None
 
     def run(self, progress=None):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,8 +67,15 @@ class WorkerProcess:
                 self.stop(child)
                 raise
         if code != 0:
-            raise UserError(self.error or f"归档 {self.job.town_name} 的抓取进程意外退出（退出码 {code}）。",
-                            hint=f"详细日志见 {self.log_path}。")
+            raise self.failure(code)
+
+    def failure(self, code: int) -> UserError:
+        error = self.error or {}
+        if error.get("user"):      # bad input the user can fix: pass it on as it was raised
+            return UserError(error["message"], path=error.get("path"), line=error.get("line"),
+                             hint=error.get("hint"))
+        message = error.get("message") or f"归档 {self.job.town_name} 的抓取进程意外退出（退出码 {code}）。"
+        return UserError(message, hint=f"详细日志见 {self.log_path}。")
 
     def _relay(self, child, progress):
         for line in child.stdout:
@@ -78,7 +85,7 @@ class WorkerProcess:
             if event["event"] == "progress" and progress:
                 progress(int(event.get("done", 0)), event.get("total"), event.get("label", ""))
             elif event["event"] == "error":
-                self.error = event.get("message")
+                self.error = event
 
     def stop(self, child):
         """Ask the crawl to stop, wait for it to close its files, kill it if it will not."""

@@ -56,7 +56,7 @@ def main() -> int:
     try:
         reason = run(job)
     except UserError as exc:
-        events.emit("error", message=exc.render())
+        events.emit("error", message=exc.message, hint=exc.hint, path=exc.path, line=exc.line, user=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
         logger.exception("crawl worker failed")
