@@ -440,32 +440,28 @@ def test_quarantine_without_screening_asks_for_it(workspace):
     assert "sitemigrate extract taoyuan" in str(err.value)
 
 
-def test_review_file_errors_name_file_and_line(workspace):
+APPROVED = f"- url: {PAGE_URL}\n  decision: publish\n  reviewer: 王五\n  date: 2026-11-27\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (APPROVED + f"- url: {LIUHE}/show.asp?id=18\n  decision: drop: 不发布\n", ["第 6 行", "YAML"]),
+    (APPROVED + f"- url: {LIUHE}/show.asp?id=18\n  decision: 发布\n  reviewer: 王五\n  date: 2026-11-27\n",
+     ["第 6 行", "publish"]),
+    (f"- url: {LIUHE}/show.asp?id=18\n  decision: drop\n  reviewer: 王五\n  date: 2026-11-27\n", ["第 1 行", "note"]),
+    (APPROVED + f"- url: {PAGE_URL}#top\n  decision: publish\n  reviewer: 王五\n  date: 2026-11-27\n",
+     ["第 5 行", "第 1 行"]),
+    (APPROVED.replace("2026-11-27", "27/11/2026"), ["第 4 行", "年-月-日"]),
+    (APPROVED + "  reviewed: yes\n", ["第 5 行", "reviewed"]),
+])
+def test_review_file_errors_name_file_and_line(workspace, text, expected):
     config = load_config(workspace / "sitemigrate.yaml")
     path = workspace / "reviews.yaml"
     assert load_reviews(config) == {}
-    path.write_text(f"- url: {PAGE_URL}\n  decision: publish\n  reviewer: 王五\n  date: 2026-11-27\n"
-                    f"- url: {LIUHE}/show.asp?id=18\n  decision: drop: 不发布\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(UserError) as err:
         load_reviews(config)
-    assert str(path) in str(err.value) and "第 6 行" in str(err.value)
-    path.write_text(f"- url: {PAGE_URL}\n  decision: publish\n  reviewer: 王五\n  date: 2026-11-27\n"
-                    f"- url: {LIUHE}/show.asp?id=18\n  decision: 发布\n  reviewer: 王五\n  date: 2026-11-27\n",
-                    encoding="utf-8")
-    with pytest.raises(UserError) as err:
-        load_reviews(config)
-    assert "第 6 行" in str(err.value) and "publish" in str(err.value)
-    path.write_text(f"- url: {LIUHE}/show.asp?id=18\n  decision: drop\n  reviewer: 王五\n  date: 2026-11-27\n",
-                    encoding="utf-8")
-    with pytest.raises(UserError) as err:
-        load_reviews(config)
-    assert "note" in str(err.value) and "第 1 行" in str(err.value)
-    path.write_text(f"- url: {PAGE_URL}\n  decision: publish\n  reviewer: 王五\n  date: 2026-11-27\n"
-                    f"- url: {PAGE_URL}#top\n  decision: publish\n  reviewer: 王五\n  date: 2026-11-27\n",
-                    encoding="utf-8")
-    with pytest.raises(UserError) as err:
-        load_reviews(config)
-    assert "第 5 行" in str(err.value) and "第 1 行" in str(err.value)
+    message = str(err.value)
+    assert message.startswith(str(path)) and all(part in message for part in expected), message
 
 
 def test_review_report_escapes_hostile_snippets_and_offers_yaml_to_copy(screened):

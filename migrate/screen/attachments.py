@@ -39,19 +39,21 @@ def attachment_format(name: str | None, url: str, content_type: str | None = Non
     return TEXT_TYPES.get((content_type or "").split(";")[0].strip().lower())
 
 
-def _members(data: bytes, wanted: re.Pattern) -> list[bytes]:
+def _xml_parts(data: bytes, wanted: re.Pattern):
+    """Parsed XML roots of the package members whose names match `wanted`, in name order."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = sorted((i for i in archive.infolist() if wanted.match(i.filename)), key=lambda i: i.filename)
-        return [archive.read(i) for i in infos if i.file_size <= MAX_UNZIPPED]
+        parts = [archive.read(i) for i in infos if i.file_size <= MAX_UNZIPPED]
+    for part in parts:
+        root = etree.fromstring(part, XML_PARSER)
+        if root is not None:
+            yield root
 
 
 def docx_text(data: bytes) -> str:
     """Paragraph text of the body, headers, footers, notes and comments."""
     lines = []
-    for part in _members(data, WORD_PARTS):
-        root = etree.fromstring(part, XML_PARSER)
-        if root is None:
-            continue
+    for root in _xml_parts(data, WORD_PARTS):
         for paragraph in root.iter(W_NS + "p"):
             lines.append("".join(t.text or "" for t in paragraph.iter(W_NS + "t")))
     return "\n".join(lines)
@@ -60,10 +62,7 @@ def docx_text(data: bytes) -> str:
 def xlsx_text(data: bytes) -> str:
     """Shared strings, inline strings and cell values, one row a line."""
     lines = []
-    for part in _members(data, SHEET_PARTS):
-        root = etree.fromstring(part, XML_PARSER)
-        if root is None:
-            continue
+    for root in _xml_parts(data, SHEET_PARTS):
         if root.tag == S_NS + "sst":
             lines.extend("".join(t.text or "" for t in si.iter(S_NS + "t")) for si in root.iter(S_NS + "si"))
             continue
