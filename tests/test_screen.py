@@ -93,6 +93,13 @@ def test_hiding_techniques_are_recognised(block, head):
     assert rules(findings) == ["hidden-spam-links"], findings
 
 
+def test_hidden_block_appended_after_the_closing_html_tag_is_found():
+    html = page_with("") + "\n<div style='display:none'><a href='http://www.ylc-bet.com/'>娱乐城</a></div>"
+    [finding] = screen_page(html, record_of(html))
+    assert (finding.rule, finding.match) == ("hidden-spam-links", "娱乐城")
+    assert screen_page("", record_of(html)) == []
+
+
 def test_hidden_external_links_without_vocabulary_are_flagged_medium():
     links = "".join(f"<a href='http://www.site{i}-abc.com/'>站点{i}</a>" for i in range(3))
     html = page_with(f"<div style='display:none'>{links}</div>")

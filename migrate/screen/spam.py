@@ -16,12 +16,11 @@ from html import escape as html_escape
 from urllib.parse import urlsplit
 
 import lxml.html
-from lxml import etree
 
+from migrate.extract.page import parse_document
 from migrate.screen.model import Finding, excerpt, excerpt_around
 from migrate.screen.words import Vocabulary, is_government_host, strong, topic_label
 
-XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 CSS_MEDIA = re.compile(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", re.I)
 CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
@@ -70,14 +69,9 @@ class PageParts:
 # ---------------------------------------------------------------- parsing and hiding
 
 def parse_html(html: str):
-    """The document root, or None for an empty or unparsable page."""
-    html = XML_DECLARATION.sub("", html or "", count=1)
-    if not html.strip():
-        return None
-    try:
-        return lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
+    """The document root, parsed as the extract stage parses pages (leading crawler junk
+    dropped, content after `</html>`, a favourite spot for injections, kept in the body)."""
+    return parse_document(html or "")
 
 
 def _length(value: str) -> float | None:
@@ -448,8 +442,6 @@ def script_findings(scripts: list[str], classifier: LinkClassifier) -> list[Find
 
 def screen_spam(html: str, page_url: str | None, vocab: Vocabulary, site_hosts=()) -> list[Finding]:
     root = parse_html(html)
-    if root is None:
-        return []
     classifier = LinkClassifier(page_url, site_hosts, vocab)
     parts = split_page(root, hidden_selectors(root), classifier)
     findings = []
