@@ -121,6 +121,14 @@ def test_hidden_menu_of_internal_links_about_a_crackdown_is_not_flagged():
     assert screen_page(html, record_of(html)) == []
 
 
+def test_hidden_keyword_stuffing_is_flagged_but_hidden_crackdown_text_is_not():
+    stuffed = page_with("<div style='display:none'>澳门新葡京 百家乐 真人荷官 娱乐城</div>")
+    [finding] = screen_page(stuffed, record_of(stuffed))
+    assert (finding.rule, finding.severity, finding.match, finding.count) == ("hidden-spam-text", "medium", "新葡京", 4)
+    printable = page_with("<div class='print' style='display:none'>街道联合派出所开展打击六合彩专项行动</div>")
+    assert screen_page(printable, record_of(printable)) == []
+
+
 def test_hidden_iframe_and_referrer_hijack_script_are_flagged():
     block = ("<iframe src='http://www.evil-cdn.net/a.html' width='0' height='0'></iframe>"
              "<script>var r=document.referrer;if(r.indexOf('baidu')>0){window.location.href='http://www.88pj-vip.com/';}"

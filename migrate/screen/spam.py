@@ -304,46 +304,63 @@ def _is_link_block(external: list[Link]) -> bool:
 
 
 def hidden_block_findings(block, reason: str, classifier: LinkClassifier) -> list[Finding]:
-    vocab = classifier.vocab
+    """Findings for one hidden element: the iframes, links and text it hides."""
     links, frames = _block_links(block, classifier)
-    external = [l for l in links if l.kind == "external"]
-    external_frames = [f for f in frames if f.kind == "external"]
     where = describe(block, reason)
+    external_frames = [f for f in frames if f.kind == "external"]
     findings = []
     if external_frames:
-        frame = external_frames[0]
-        findings.append(Finding("spam", "hidden-iframe", _source_excerpt(source_of(block), frame.host), where,
-                                "high", frame.host, count=len(external_frames)))
-    if external:
-        # Hidden + leaving the government web: any vocabulary, even 彩票 alone, settles it.
-        hits = vocab.hits(block.text_content() + " " + " ".join(l.text for l in links))
-        signal = strong(hits) or hits
-        if signal:
-            word = _anchor_with(links, signal[0].word)
-            findings.append(Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
-                                    "high", word, topic_label(signal), len(external)))
-        elif _is_link_block(external):
-            host = external[0].host
-            findings.append(Finding("spam", "hidden-links", _source_excerpt(source_of(block), host), where,
-                                    "medium", host, count=len(external)))
+        host = external_frames[0].host
+        findings.append(Finding("spam", "hidden-iframe", _source_excerpt(source_of(block), host), where,
+                                "high", host, count=len(external_frames)))
+    if any(l.kind == "external" for l in links):
+        findings.extend(_hidden_external_links(block, links, where, classifier.vocab))
     elif links:
-        # Hidden links within the site or to other government sites are usually tab panels and
-        # menus; only anchors that themselves read like spam count (hacked .gov.cn pages exist).
-        if not strong(vocab.hits("\n".join(l.text for l in links))):
-            return findings
-        spam = [(l, hits) for l in links if (hits := strong(vocab.hits(l.text)))
-                and not vocab.has_legit_context(l.text)]
-        if spam:
-            word = html_escape(spam[0][0].element.text_content().strip() or spam[0][1][0].word, quote=False)
-            findings.append(Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
-                                    "high", word, topic_label([h for _, hs in spam for h in hs]), len(spam)))
+        findings.extend(_hidden_site_links(block, links, where, classifier.vocab))
     elif not frames:
-        text = block.text_content()
-        hits = strong(vocab.hits(text))
-        if hits and not vocab.has_legit_context(text):
-            findings.append(Finding("spam", "hidden-spam-text", excerpt_around(text, hits[0].word), where,
-                                    "medium", hits[0].word, topic_label(hits), len(hits)))
+        findings.extend(_hidden_text(block, where, classifier.vocab))
     return findings
+
+
+def _hidden_external_links(block, links: list[Link], where: str, vocab: Vocabulary) -> list[Finding]:
+    """Hidden + leaving the government web: any vocabulary, even 彩票 alone, settles it; without
+    any, enough links to different sites still do."""
+    external = [l for l in links if l.kind == "external"]
+    hits = vocab.hits(block.text_content() + " " + " ".join(l.text for l in links))
+    signal = strong(hits) or hits
+    if signal:
+        word = _anchor_with(links, signal[0].word)
+        return [Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
+                        "high", word, topic_label(signal), len(external))]
+    if _is_link_block(external):
+        host = external[0].host
+        return [Finding("spam", "hidden-links", _source_excerpt(source_of(block), host), where,
+                        "medium", host, count=len(external))]
+    return []
+
+
+def _hidden_site_links(block, links: list[Link], where: str, vocab: Vocabulary) -> list[Finding]:
+    """Hidden links within the site or to other government sites are usually tab panels and
+    menus; only anchors that themselves read like spam count (hacked .gov.cn pages exist)."""
+    if not strong(vocab.hits("\n".join(l.text for l in links))):
+        return []
+    spam = [(l, hits) for l in links if (hits := strong(vocab.hits(l.text)))
+            and not vocab.has_legit_context(l.text)]
+    if not spam:
+        return []
+    word = html_escape(spam[0][0].element.text_content().strip() or spam[0][1][0].word, quote=False)
+    return [Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
+                    "high", word, topic_label([h for _, hs in spam for h in hs]), len(spam))]
+
+
+def _hidden_text(block, where: str, vocab: Vocabulary) -> list[Finding]:
+    """Hidden spam words without links: keyword stuffing for search engines."""
+    text = block.text_content()
+    hits = strong(vocab.hits(text))
+    if not hits or vocab.has_legit_context(text):
+        return []
+    return [Finding("spam", "hidden-spam-text", excerpt_around(text, hits[0].word), where,
+                    "medium", hits[0].word, topic_label(hits), len(hits))]
 
 
 def _source_excerpt(source: str, needle: str) -> str:
