@@ -100,11 +100,13 @@ def test_hidden_block_appended_after_the_closing_html_tag_is_found():
     assert screen_page("", record_of(html)) == []
 
 
-def test_hidden_external_links_without_vocabulary_are_flagged_medium():
+def test_hidden_block_of_only_external_links_is_flagged_medium_without_vocabulary():
     links = "".join(f"<a href='http://www.site{i}-abc.com/'>站点{i}</a>" for i in range(3))
     html = page_with(f"<div style='display:none'>{links}</div>")
     [finding] = screen_page(html, record_of(html))
     assert (finding.rule, finding.severity, finding.count) == ("hidden-links", "medium", 3)
+    menu = page_with(f"<ul style='display:none'><li><a href='http://www.yunxi.gov.cn/'>县政府</a></li>{links}</ul>")
+    assert screen_page(menu, record_of(menu)) == []
 
 
 def test_hidden_spam_anchors_pointing_at_a_hacked_government_site_are_flagged():

@@ -61,8 +61,8 @@ def _text(item: dict, key: str, located, index: int, required: bool = True) -> s
 
 def _date(item: dict, located, index: int) -> str:
     value = item.get("date")
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date):     # a datetime too: the day is what counts
+        return value.isoformat()[:10]
     text = _text(item, "date", located, index)
     if not DATE_RE.match(text):
         _fail(located.path, located.line(index, "date"),

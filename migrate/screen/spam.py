@@ -298,8 +298,11 @@ def _anchor_with(links: list[Link], word: str) -> str:
     return html_escape(text, quote=False)
 
 
-def _is_link_block(external: list[Link]) -> bool:
-    """Enough hidden external links to be an injection even without spam words."""
+def _is_link_block(links: list[Link], external: list[Link]) -> bool:
+    """Hidden links that are an injection even without spam words: only external ones (a hover
+    menu of 友情链接 mixes in government sites), and several of them or to several sites."""
+    if len(external) < len(links):
+        return False
     return len(external) >= HIDDEN_MIN_LINKS or len({registrable(l.host) for l in external}) >= 2
 
 
@@ -324,7 +327,7 @@ def hidden_block_findings(block, reason: str, classifier: LinkClassifier) -> lis
 
 def _hidden_external_links(block, links: list[Link], where: str, vocab: Vocabulary) -> list[Finding]:
     """Hidden + leaving the government web: any vocabulary, even 彩票 alone, settles it; without
-    any, enough links to different sites still do."""
+    any, a block of nothing but external links still does."""
     external = [l for l in links if l.kind == "external"]
     hits = vocab.hits(block.text_content() + " " + " ".join(l.text for l in links))
     signal = strong(hits) or hits
@@ -332,7 +335,7 @@ def _hidden_external_links(block, links: list[Link], where: str, vocab: Vocabula
         word = _anchor_with(links, signal[0].word)
         return [Finding("spam", "hidden-spam-links", _source_excerpt(source_of(block), word), where,
                         "high", word, topic_label(signal), len(external))]
-    if _is_link_block(external):
+    if _is_link_block(links, external):
         host = external[0].host
         return [Finding("spam", "hidden-links", _source_excerpt(source_of(block), host), where,
                         "medium", host, count=len(external))]
