@@ -447,6 +447,22 @@ def test_second_run_reuses_results_and_stale_results_are_refused(screened, monke
     assert fresh.counts["flagged"] == 4 and quarantined(config, "liuhe")
 
 
+def test_a_page_that_cannot_be_screened_stays_quarantined(screened, monkeypatch):
+    config, url = screened["config"], screened["urls"]["welfare_lottery.html"]
+
+    def failing(html, record, *args, **kwargs):
+        if record["url"] == url:
+            raise ValueError("损坏的页面")
+        return screen_page(html, record, *args, **kwargs)
+
+    monkeypatch.setattr(stage, "screen_page", failing)
+    (config.workdir / "screen" / "liuhe.json").unlink()
+    with Ledger(config.ledger_path) as ledger:
+        report = screen_town(config, ledger, "liuhe", workers=1)
+    assert report.counts["error"] == 1 and report.counts["flagged"] == 5
+    assert quarantined(config, "liuhe")[url] == "隔离待审：自动筛查出错，需人工检查"
+
+
 def test_quarantine_without_screening_asks_for_it(workspace):
     config = load_config(workspace / "sitemigrate.yaml")
     with pytest.raises(UserError) as err:

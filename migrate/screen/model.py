@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-CATEGORY_LABELS = {"spam": "垃圾链接", "pii": "个人信息", "empty": "空白页面"}
+CATEGORY_LABELS = {"spam": "垃圾链接", "pii": "个人信息", "empty": "空白页面", "error": "筛查出错"}
 SEVERITY_LABELS = {"high": "高", "medium": "中", "low": "低"}
 
 # rule -> Chinese name; `{topic}` is filled with 博彩/色情/… where the rule has one.
@@ -22,6 +22,7 @@ RULE_LABELS = {
     "bank-card": "未脱敏的银行卡号",
     "empty-body": "正文为空",
     "image-only": "正文只有图片（疑似扫描件）",
+    "screen-failed": "自动筛查出错，需人工检查",
 }
 
 SNIPPET_WIDTH = 120   # characters kept on each side of a match

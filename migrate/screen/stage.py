@@ -19,7 +19,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrate.archive import read_record
 from migrate.config import Config
+from migrate.extract.encoding import charset_from_headers
 from migrate.errors import UserError
 from migrate.ledger import Ledger
 from migrate.screen.attachments import attachment_format, attachment_text
@@ -82,9 +84,6 @@ class Job:
 
 
 def _read_body(workdir: str, warc_file: str, offset: int) -> tuple[bytes, str | None]:
-    from migrate.archive import read_record
-    from migrate.extract.encoding import charset_from_headers
-
     response = read_record(workdir, warc_file, offset)
     return response.body, charset_from_headers(response.headers)
 
