@@ -176,7 +176,9 @@ def _attachment_rows(record: dict, rows: dict[str, dict]) -> tuple[list[dict], i
 
 
 def _job_key(record: dict, attachments: list[dict], words: str) -> str:
-    parts = [SCREEN_VERSION, words, record.get("payload_digest") or json.dumps(record, sort_keys=True)]
+    """Identifies everything a page's findings depend on: rules, word list, the record (which
+    changes when the page or the extractor does) and the attachments' payloads."""
+    parts = [SCREEN_VERSION, words, json.dumps(record, sort_keys=True, ensure_ascii=False)]
     parts += [a["digest"] or a["url"] for a in attachments]
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()
 
