@@ -14,12 +14,12 @@ from .encoding import charset_from_headers, decode_html
 from .fields import (doc_no_from_body, doc_no_from_title, first_value, make_usable,
                      org_from_title, scan_labels)
 from .links import article_region, collect_attachments, collect_images
-from .listing import (MIN_LIST_ITEMS, dated_link_groups, has_frames, looks_like_homepage,
-                      prose_length)
+from .listing import (MIN_LIST_ITEMS, dated_link_groups, has_frames, has_paging, is_box_page,
+                      list_url, looks_like_homepage, prose_length)
 from .page import Page, parse_document
 from .pubdate import choose_date
 from .sanitize import element_html, sanitize_html
-from .text import compact
+from .text import compact, squash
 from .title import choose_title
 
 __all__ = ["extract", "decode_html"]
@@ -50,11 +50,21 @@ def _meta_source(page: Page, title: str | None) -> str | None:
     return None
 
 
+def _variable_source(page: Page) -> str | None:
+    for el in page.root.xpath('//*[@id="NewsArticleSource"]'):
+        value = squash(el.text_content())
+        if value:
+            return value
+    return None
+
+
 def _org_and_source(page, hits, usable, title, sources):
+    """org: the issuing body shown (发布机构/发文机关), else the 来源 shown, else the CMS's
+    ContentSource, else the body named by a 公文 title. source: only the 来源 the page shows."""
     source_hit = first_value(hits, "source", usable)
-    source = source_hit.value if source_hit else _meta_source(page, title)
-    if source:
-        sources["source"] = f"field:{source_hit.label}" if source_hit else "meta:ContentSource"
+    source = source_hit.value if source_hit else None
+    if source_hit:
+        sources["source"] = f"field:{source_hit.label}"
     org_hit = first_value(hits, "org", usable)
     if org_hit:
         sources["org"] = f"field:{org_hit.label}"
@@ -62,10 +72,13 @@ def _org_and_source(page, hits, usable, title, sources):
     if source:
         sources["org"] = sources["source"]
         return source, source
-    org = org_from_title(title)
-    if org:
-        sources["org"] = "title"
-    return org, source
+    for where, value in (("meta:ContentSource", _meta_source(page, title)),
+                         ("variable:NewsArticleSource", _variable_source(page)),
+                         ("title", org_from_title(title))):
+        if value:
+            sources["org"] = where
+            return value, None
+    return None, None
 
 
 def _doc_no(hits, usable, title, body_lines, sources):
@@ -80,22 +93,29 @@ def _doc_no(hits, usable, title, body_lines, sources):
     return None
 
 
-def _kind(page: Page, title_result, body, groups, has_media: bool) -> str:
+def _kind(page: Page, title_result, body, groups, has_media: bool, dated_field: bool) -> str:
+    """article | list | other. A column list page shows dated links and little prose, often
+    with a paging widget or a list-page URL; an article shows a headline and content."""
     if has_frames(page):
         return "other"
-    text = body.text
     article_meta = title_result.source == "meta:ArticleTitle"
-    largest = len(groups[0]) if groups else 0
-    prose = prose_length(text, groups) if largest else len(compact(text))
-    if article_meta and (prose >= MIN_ARTICLE_TEXT or has_media or body.element is not None):
+    text_length = len(compact(body.text))
+    if article_meta and (text_length >= MIN_ARTICLE_TEXT or has_media or body.element is not None):
         return "article"
+    items = len(groups[0]) if groups else 0
+    prose = prose_length(body.text, groups)
     if looks_like_homepage(page, groups) and prose < MIN_ARTICLE_PROSE:
         return "other"
-    if largest >= MIN_LIST_ITEMS and prose < MIN_ARTICLE_PROSE:
-        return "list"
-    if title_result.title and (prose >= MIN_ARTICLE_TEXT or has_media):
+    listy = list_url(page.url) or has_paging(page)
+    if prose < MIN_ARTICLE_PROSE and not dated_field:
+        if items >= MIN_LIST_ITEMS or (items and listy) or is_box_page(groups):
+            return "list"
+    # A general extractor returns menus and footers on pages without content; only sentences
+    # count there. A CMS content container or the densest prose block counts whole.
+    content = text_length if body.source != "trafilatura" else prose
+    if title_result.title and (content >= MIN_ARTICLE_TEXT or has_media):
         return "article"
-    return "other"
+    return "list" if listy else "other"
 
 
 def _list_title(page: Page, column_path: list[str], title: str | None) -> str | None:
@@ -116,7 +136,7 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
     metadata_at = next((h.segment.index for h in hits if h.field in ("date", "source", "org")), None)
     title_result = choose_title(page, labelled_title, metadata_at)
     title = title_result.title
-    content = extract_body(page, hits, title, title_result.element)
+    content = extract_body(page, hits, title, title_result.element, title_result.segment)
     usable = make_usable(page, hits)
     sources: dict[str, str] = {}
     if title:
@@ -149,7 +169,8 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
     attachments = collect_attachments(page, [content.element, region])
     images = collect_images(content.element)
     groups = dated_link_groups(page)
-    kind = _kind(page, title_result, content, groups, bool(attachments or images))
+    dated_field = sources.get("date", "").startswith("field:")
+    kind = _kind(page, title_result, content, groups, bool(attachments or images), dated_field)
     if kind == "article" and column_path and compact(column_path[-1]) == compact(title):
         column_path = column_path[:-1]  # breadcrumbs often end with the article's own title
 
@@ -178,7 +199,9 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
         sources.pop("date", None)
     if kind == "list":
         record["title"] = _list_title(page, column_path, title)
-        record["list_items"] = [vars(item) for item in groups[0]]
+        shown = [item for group in groups for item in group] if is_box_page(groups) else \
+            (groups[0] if groups else [])
+        record["list_items"] = [vars(item) for item in shown]
     if kind == "article" and not date.date:
         record["date_review"] = date.review
     return record

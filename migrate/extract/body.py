@@ -19,7 +19,7 @@ from lxml import etree
 from trafilatura.htmlprocessing import convert_to_html
 
 from .density import densest_container
-from .fields import FieldHit
+from .fields import FieldHit, is_metadata_line
 from .furniture import is_furniture
 from .page import Page
 from .text import BLOCK_TAGS, all_text, compact, element_lines, is_hidden, squash, tag_of
@@ -214,6 +214,18 @@ def remove_metadata_blocks(container, label_texts: set[str]):
             _drop(el)
 
 
+def remove_metadata_lines(container, reach: int = 4):
+    """Drop "发布时间：… 来源：…" lines at the top or bottom of a body (general extractors and
+    the density search keep them when the template puts them in the content cell)."""
+    blocks = [el for el in container.iter() if el is not container and tag_of(el) in BLOCK_TAGS
+              and not any(tag_of(child) in BLOCK_TAGS for child in el)]
+    texts = [(el, all_text(el)) for el in blocks]
+    texts = [(el, text) for el, text in texts if text.strip()]
+    for el, text in texts[:reach] + texts[-reach:]:
+        if _contains(container, el) and is_metadata_line(text):
+            _drop(el)
+
+
 def remove_leading_title(container, title: str | None):
     """Drop the first blocks when they only repeat the headline (often split over lines)."""
     target = compact(title)
@@ -265,14 +277,19 @@ def _trafilatura_body(page: Page):
     return body
 
 
-def locate_in_page(page: Page, lines: list[str]) -> tuple[int, int] | None:
-    """Segment range of a body found by trafilatura, from its first and last lines."""
+def locate_in_page(page: Page, lines: list[str], window: tuple[int, int] | None = None,
+                   after: int | None = None) -> tuple[int, int] | None:
+    """Segment range of a cleaned body, from its first and last lines: within the container's
+    own range when known, and below the headline (bodies often repeat the title first)."""
     keys = [compact(line) for line in lines if len(compact(line)) >= 6]
     if not keys:
         return None
     head, tail = keys[0][:10], keys[-1][-10:]
+    lo, hi = window or (0, len(page.segments) - 1)
+    if after is not None and after < hi:
+        lo = max(lo, after + 1)
     start = end = None
-    for seg in page.segments:
+    for seg in page.segments[lo:hi + 1]:
         text = compact(seg.text)
         if len(text) < 4:
             continue
@@ -285,23 +302,30 @@ def locate_in_page(page: Page, lines: list[str]) -> tuple[int, int] | None:
     return (start, end) if start is not None else None
 
 
-def extract_body(page: Page, hits: list[FieldHit], title: str | None, headline=None) -> Body:
+def extract_body(page: Page, hits: list[FieldHit], title: str | None, headline=None,
+                 title_segment: int | None = None) -> Body:
     container, original, name = find_container(page, headline)
-    source = (name if name == "density" else f"profile:{name}") if container is not None else "none"
-    if original is not None:
-        page.body_range = page.segment_range(original)
+    if container is not None:
+        source = name if name == "density" else f"profile:{name}"
     else:
         container = _trafilatura_body(page)
-        if container is not None:
-            source = "trafilatura"
-            page.body_range = locate_in_page(page, element_lines(container))
+        source = "trafilatura" if container is not None else "none"
     if container is None:
         return Body(None, "", "none")
     label_texts = {hit.label for hit in hits}
     remove_furniture(container)
     if len(label_texts) >= 3:
         remove_metadata_blocks(container, label_texts)
+    if not source.startswith("profile"):
+        remove_metadata_lines(container)
     remove_leading_title(container, title)
+    lines = element_lines(container, skip_hidden=False)
+    # Where the body lies on the page decides which labels belong to the page and which to
+    # the text; a CMS container is exact, a found body is located by its first/last lines.
+    if source.startswith("profile"):
+        page.body_range = page.segment_range(original)
+    else:
+        window = page.segment_range(original) if original is not None else None
+        page.body_range = locate_in_page(page, lines, window, title_segment)
     make_links_absolute(page, container)
-    text = "\n".join(element_lines(container, skip_hidden=False))
-    return Body(container, text, source, original)
+    return Body(container, "\n".join(lines), source, original)

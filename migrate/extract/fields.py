@@ -37,7 +37,9 @@ LABELS: dict[str, tuple[str, ...]] = {
     "_furniture": ("浏览次数", "浏览量", "阅读次数", "阅读数", "点击数", "点击率", "点击量",
                    "访问量", "访问次数", "字号", "字体", "分享到", "分享", "打印", "供稿",
                    "信息提供", "责任单位", "语种", "信息格式", "内容概述", "相关信息", "名称",
-                   "所属机构", "生效日期", "废止日期", "失效日期", "发布状态", "文章类型"),
+                   "所属机构", "生效日期", "废止日期", "失效日期", "发布状态", "文章类型",
+                   "公开方式", "公开范围", "公开形式", "公开时限", "公开属性", "信息类别", "载体类型",
+                   "备注", "访问次数", "评论"),
 }
 DATE_FIELDS = ("date", "open_date", "written_date")
 # Two-character labels are common words; they only count when followed by a colon.
@@ -95,8 +97,22 @@ def _starts_with_label(text: str) -> bool:
     return any(start == 0 for _f, _l, start, _v, _c in _label_matches(stripped[:30]))
 
 
+LINE_FIELDS = frozenset({"date", "open_date", "source", "org", "author", "index_no", "_furniture"})
+
+
+def is_metadata_line(text: str) -> bool:
+    """A short line opening with a metadata label ("发布时间：… 来源：… 点击数：…")."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 150:
+        return False
+    return any(start == 0 and colon and field in LINE_FIELDS
+               for field, _l, start, _v, colon in _label_matches(stripped[:40]))
+
+
 def _clean_value(field: str, raw: str) -> str | None:
     value = raw.strip()
+    if COLON_END.search(value):
+        return None  # "公开方式：" is the next label, not this one's value
     if field not in DATE_FIELDS:
         value = SEPARATOR_RUN.sub("", value)
     value = squash(value).strip(" :：,，;；")

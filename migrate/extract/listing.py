@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import lxml.html
+
 from .dates import parse_date
 from .page import Page
 from .text import compact, squash, tag_of
@@ -15,6 +17,15 @@ MIN_LINK_TEXT = 4
 MIN_LIST_ITEMS = 5
 MAX_ITEM_TEXT = 300
 ROOT_PATH = re.compile(r"^/(?:(?:index|default|main|home)\.\w+)?$", re.I)
+DATASTORE_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+# Paging widgets of list pages, as text or as the script that writes them.
+PAGING_TEXT = re.compile(r"共\s*\d+\s*[页条]|页次|下一页|尾\s*页|末\s*页|上一页|\d+\s*/\s*\d+\s*页")
+PAGING_SCRIPT = re.compile(r"createPageHTML|countPage|jpage\(|totalRecord|pageCount|setPage\(")
+LIST_URL = re.compile(
+    r"/index_\d+\.s?html?$|/col/col\d+/|/(?:list|more|class)\w*\.(?:asp|aspx|php|jsp)|"
+    r"[?&](?:page|pagenum|pageno|pageindex|classid|catid|typeid)=\d+|/list[_-]?\d*\.s?html?$|"
+    r"/(?:index|default)\.(?:s?html?|asp|aspx|php|jsp)$|/$", re.I)
+SENTENCE = re.compile(r"[，。；！？]")
 
 
 @dataclass
@@ -38,9 +49,33 @@ def _item_of(a):
     return None
 
 
+def _datastore_items(page: Page) -> list[DatedLink]:
+    """Hanweb's first list page carries its records as CDATA inside <script type="text/xml">."""
+    items = []
+    for script in page.root.iter("script"):
+        text = script.text or ""
+        if "<record" not in text:
+            continue
+        for record in DATASTORE_RECORD.findall(text):
+            try:
+                fragment = lxml.html.fragment_fromstring(record, create_parent="div")
+            except Exception:
+                continue
+            link = fragment.find(".//a")
+            found = parse_date(fragment.text_content())
+            if link is None or not link.get("href") or not found:
+                continue
+            title = squash(link.get("title") or "") or squash(link.text_content())
+            items.append(DatedLink(page.absolute(link.get("href")), title, found[0]))
+    return items
+
+
 def dated_link_groups(page: Page) -> list[list[DatedLink]]:
     """Sibling items that each hold a link and a date, largest group first."""
     groups: dict[object, list[DatedLink]] = {}
+    datastore = _datastore_items(page)
+    if datastore:
+        groups["datastore"] = datastore
     seen_items: set[object] = set()
     for a in page.body.iter("a"):
         href = (a.get("href") or "").strip()
@@ -71,20 +106,42 @@ def has_frames(page: Page) -> bool:
     return len(text) < 50 and page.body.find(".//iframe") is not None
 
 
-def looks_like_homepage(page: Page, groups: list[list[DatedLink]]) -> bool:
-    """The site root, or a page of several similar boxes of dated links (a column list page
-    has one main list)."""
-    if is_site_root(page.url):
-        return True
+def is_box_page(groups: list[list[DatedLink]]) -> bool:
+    """Several similar boxes of dated links: a homepage, or a column's landing page that shows
+    its sub-columns (a plain column list page has one main list)."""
     sizeable = [g for g in groups if len(g) >= 3]
     total = sum(len(g) for g in sizeable)
     return len(sizeable) >= 3 and len(sizeable[0]) < 0.5 * total
 
 
+def looks_like_homepage(page: Page, groups: list[list[DatedLink]]) -> bool:
+    if page.url:
+        return is_site_root(page.url)
+    return is_box_page(groups)
+
+
 def prose_length(body_text: str, groups: list[list[DatedLink]]) -> int:
-    """Characters of body text that are not list-link titles."""
-    text = compact(body_text)
-    for group in groups:
-        for item in group:
-            text = text.replace(compact(item.title), "")
-    return len(re.sub(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?", "", text))
+    """Characters of sentences (lines with sentence punctuation) that are not list-link titles:
+    navigation, paging and footer lines carry no commas or full stops."""
+    titles = {compact(item.title) for group in groups for item in group}
+    total = 0
+    for line in body_text.splitlines():
+        text = compact(line)
+        for title in titles:
+            if title and title in text:
+                text = text.replace(title, "")
+        if SENTENCE.search(text):
+            total += len(text)
+    return total
+
+
+def has_paging(page: Page) -> bool:
+    if any(PAGING_TEXT.search(seg.text) for seg in page.segments if len(seg.text) < 200):
+        return True
+    return any(PAGING_SCRIPT.search(script.text or "") for script in page.root.iter("script"))
+
+
+def list_url(url: str | None) -> bool:
+    """A URL shaped like a column page (index_2.html, /col/col12/, list.asp?classid=3, a
+    folder's index); the site root is not one."""
+    return bool(url and LIST_URL.search(url) and not is_site_root(url))

@@ -47,16 +47,28 @@ def _from_date_line(page: Page, title_segment: int | None) -> DateResult | None:
     stop = title_segment + 1 + DATE_LINE_WINDOW
     if page.body_range and page.body_range[0] > title_segment:
         stop = min(stop, page.body_range[0])
-    previous = ""
+    previous = None
     for seg in page.segments[title_segment + 1:stop]:
-        labelled = previous.rstrip().endswith((":", "：")) or LABEL_PREFIX.match(seg.text)
-        previous = seg.text
-        if labelled:
-            continue  # a labelled value (成文日期：…) is not the unlabelled date line
+        if _is_labelled(seg, previous):
+            previous = seg
+            continue  # a labelled value (成文日期：…, 来信时间 | …) is not the date line
+        previous = seg
         if is_date_line(seg.text):
             found = find_date(seg.text)
             return DateResult(found[0], found[1], "date-line")
     return None
+
+
+def _is_labelled(seg, previous) -> bool:
+    if LABEL_PREFIX.match(seg.text):
+        return True
+    if previous is None:
+        return False
+    before = previous.text.strip()
+    if before.endswith((":", "：")):
+        return True
+    # A short label in the cell before, in the same row ("来信时间 | 2020-08-07").
+    return previous.block is seg.block and 0 < len(before) <= 10 and not find_date(before)
 
 
 def _from_metas(page: Page) -> DateResult | None:
@@ -73,17 +85,15 @@ def _from_metas(page: Page) -> DateResult | None:
     return None
 
 
-def _time_elsewhere(page: Page, hits: list[FieldHit], usable, date: str) -> str | None:
-    """The time of day from another date field or meta showing the same day (an index table
-    shows "2020年03月05日" while the line under the title or `PubDate` has the time)."""
+def _time_elsewhere(hits: list[FieldHit], usable, date: str) -> str | None:
+    """The time of day from another date field showing the same day (an index table shows
+    "2020年03月05日" while the line under the title shows "2020-03-05 10:30"). A time only a
+    meta carries was never shown to readers, so it is not taken."""
     for hit in hits:
         if hit.field == "date" and usable(hit):
             found = find_date(hit.value)
             if found and found[0] == date and found[1]:
                 return found[1]
-    found = _from_metas(page)
-    if found and found.date == date:
-        return found.time
     return None
 
 
@@ -98,6 +108,6 @@ def choose_date(page: Page, hits: list[FieldHit], title_segment: int | None, usa
             result = DateResult(found, None, "url")
     if result is None:
         return DateResult(None, None, None, "页面未显示发布日期，网址中也没有日期，需人工核对")
-    if result.time is None:
-        result.time = _time_elsewhere(page, hits, usable, result.date)
+    if result.time is None and result.source.startswith("field:"):
+        result.time = _time_elsewhere(hits, usable, result.date)
     return result

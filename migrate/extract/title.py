@@ -31,6 +31,7 @@ SITE_PIECE = re.compile(
 GENERIC = re.compile(
     r"(详细页|详情页|内容页|正文页|文章页|信息内容|无标题|未命名|untitled|^首页$|^index$|"
     r"^新闻详情$|^文章详情$|^详细信息$|^正文$|^内容$|^document$|^网页$|^标题$)", re.I)
+CRUMB_TEXT = re.compile(r"^\s*(?:您|当前|现在|所在|目前)[^：:]{0,8}(?:位置|路径)")
 HEADLINE_HINT = re.compile(r"title|tit\b|tit[_-]|biaoti|headline|\bbt\b|\bbt[_-]|artname|wzbt",
                            re.I)
 
@@ -125,7 +126,7 @@ def headline_candidates(page: Page) -> list[tuple[int, object, str]]:
         if tag not in ("h1", "h2", "h3") and not hint:
             continue
         text = clean_title(inline_text(el))
-        if not 4 <= len(text) <= 200 or is_hidden(el):
+        if not 4 <= len(text) <= 200 or is_hidden(el) or CRUMB_TEXT.match(text):
             continue
         score = {"h1": 3, "h2": 2, "h3": 1}.get(tag, 0) + (2 if hint else 0)
         found.append((score, order, el, text))
