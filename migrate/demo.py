@@ -50,6 +50,10 @@ def run_demo(config: Config, progress=None, echo=print) -> DemoSummary:
     from migrate.samples.server import start_sample_server
 
     _check_sample_config(config)
+    # The sample sites run on this machine: the polite defaults for weak township servers
+    # would only make the demo slow.
+    config.crawl.delay = 0.0
+    config.crawl.concurrency_per_host = max(config.crawl.concurrency_per_host, 8)
     timer, summary = Timer(), DemoSummary()
     towns = config.townships
     with start_sample_server() as server:

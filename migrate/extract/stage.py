@@ -104,11 +104,18 @@ def _assign_columns(records: dict[str, dict], ledger: Ledger, town: str):
             if column and column not in columns:
                 columns.append(column)
         rec["list_columns"] = columns
-        if columns:
-            counts = Counter(tuple(c) for c in columns)
-            rec["column"] = list(counts.most_common(1)[0][0])
-        else:
-            rec["column"] = rec.get("column_path") or []
+        rec["column"] = _choose_column(columns, rec.get("column_path") or [])
+
+
+def _choose_column(list_columns: list[list[str]], breadcrumb: list[str]) -> list[str]:
+    """The list page's column wins over the breadcrumb; among several list pages (an overview
+    page and the column itself both list the article), the one the breadcrumb agrees with, else
+    the most specific."""
+    if not list_columns:
+        return breadcrumb
+    if breadcrumb in list_columns:
+        return breadcrumb
+    return max(list_columns, key=lambda c: (len(c), c))
 
 
 def _feed_records(ledger: Ledger, town: str, records: dict[str, dict]) -> list[dict]:
