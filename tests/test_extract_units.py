@@ -276,3 +276,67 @@ def test_empty_and_broken_input():
     for body in (b"", b"   ", "<html>", "<html><body><script>var a=1;</script></body></html>"):
         record = extract(body, "http://x.gov.cn/")
         assert record["kind"] == "other" and record["body_text"] == ""
+
+
+# --- kinds and lists -------------------------------------------------------------------
+
+def test_short_list_page_with_paging_is_a_list():
+    html = page("<div class='position'>当前位置：<a href='../'>首页</a> &gt; 镇务动态</div>"
+                "<ul class='list'><li><span>2022-03-15</span><a href='./202203/t20220315_1.html'>桃源镇开展普法宣传活动</a></li>"
+                "<li><span>2021-11-10</span><a href='./202111/t20211110_1.html'>桃源镇推进乡村振兴工作</a></li></ul>"
+                "<div class='page'>共3页 首页 上一页 下一页 尾页</div>",
+                "<title>镇务动态_桃源镇人民政府</title>")
+    record = extract(html, "http://www.taoyuan.yunxi.gov.cn/zwdt/index_2.html")
+    assert (record["kind"], record["column_path"], record["date"]) == ("list", ["镇务动态"], None)
+    assert [i["url"] for i in record["list_items"]] == [
+        "http://www.taoyuan.yunxi.gov.cn/zwdt/202203/t20220315_1.html",
+        "http://www.taoyuan.yunxi.gov.cn/zwdt/202111/t20211110_1.html"]
+
+
+def test_hanweb_datastore_records_make_a_list():
+    records = "".join(
+        f"<record><![CDATA[<li><a href=\"/art/2024/6/{d}/art_5543_{d}.html\" title=\"青石乡工作动态第{d}条\">"
+        f"青石乡工作动态第{d}条</a><span>2024-06-{d:02d}</span></li>]]></record>" for d in range(1, 4))
+    html = page("<div class='bt-position'>您当前所在位置：<a href='/index.html'>首页</a> » "
+                "<a href='/col/col5543/index.html'>工作动态</a></div>"
+                f"<div id='2543'><script type='text/xml'><datastore><recordset>{records}</recordset></datastore></script></div>")
+    record = extract(html, "http://www.qingshi.yunxi.gov.cn/col/col5543/index.html")
+    assert record["kind"] == "list" and len(record["list_items"]) == 3
+    assert record["list_items"][0] == {"url": "http://www.qingshi.yunxi.gov.cn/art/2024/6/1/art_5543_1.html",
+                                       "title": "青石乡工作动态第1条", "date": "2024-06-01"}
+
+
+def test_metadata_line_inside_the_content_container():
+    html = page("<div id='zoom'><h2>桃源镇召开防汛会议</h2><p>发布时间：2021-06-03 09:30　来源：桃源镇党政办</p>"
+                "<p>时间：2021年6月5日上午9:00，地点：镇政府三楼会议室。</p>"
+                "<p>6月2日，桃源镇召开防汛工作会议，部署主汛期防汛工作，要求各村落实24小时值班。</p></div>",
+                "<title>桃源镇召开防汛会议_桃源镇人民政府</title>")
+    record = extract(html, "http://www.taoyuan.yunxi.gov.cn/show.asp?id=9")
+    assert (record["date"], record["time"], record["source"]) == ("2021-06-03", "09:30", "桃源镇党政办")
+    assert "发布时间" not in record["body_text"] and "时间：2021年6月5日" in record["body_text"]
+
+
+def test_logo_heading_is_not_the_title():
+    html = page("<h1><a href='/'>新安镇人民政府</a></h1><h1 class='logo'>新安镇人民政府</h1>"
+                "<div class='article'><div class='tit'>新安镇开展冬季征兵体检工作</div>"
+                "<div class='TRS_Editor'><p>12月5日，新安镇组织适龄青年到县人武部参加征兵体检，共有32名青年参检。</p></div></div>",
+                "<title>新安镇人民政府</title>")
+    assert extract(html, "http://www.xinan.yunxi.gov.cn/a/1.html")["title"] == "新安镇开展冬季征兵体检工作"
+
+
+def test_article_title_meta_with_site_suffix():
+    html = page("<div id='zoom'><p>正文内容，正文内容。</p></div>",
+                "<meta name='SiteName' content='桃源镇人民政府'>"
+                "<meta name='ArticleTitle' content='桃源镇召开春耕动员会_桃源镇人民政府'>")
+    assert extract(html)["title"] == "桃源镇召开春耕动员会"
+
+
+def test_column_landing_page_with_sub_column_boxes_is_a_list():
+    box = "".join(
+        f"<div class='box'><h3>栏目{n}</h3><ul>" + "".join(
+            f"<li><a href='./c{n}/{i}.html'>栏目{n}的第{i}篇文章标题</a><span>2023-0{i}-1{n}</span></li>"
+            for i in range(1, 5)) + "</ul></div>" for n in range(1, 4))
+    html = page(f"<div class='position'>当前位置：<a href='../'>首页</a> &gt; 政务公开</div>{box}")
+    record = extract(html, "http://www.taoyuan.yunxi.gov.cn/zwgk/index.html")
+    assert record["kind"] == "list" and len(record["list_items"]) == 12
+    assert extract(html, "http://www.taoyuan.yunxi.gov.cn/")["kind"] == "other"

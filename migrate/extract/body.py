@@ -214,15 +214,16 @@ def remove_metadata_blocks(container, label_texts: set[str]):
             _drop(el)
 
 
-def remove_metadata_lines(container, reach: int = 4):
-    """Drop "发布时间：… 来源：…" lines at the top or bottom of a body (general extractors and
-    the density search keep them when the template puts them in the content cell)."""
+def remove_metadata_lines(container, min_labels: int, reach: int = 4):
+    """Drop "发布时间：… 来源：…" lines at the top or bottom of a body (templates put them in
+    the content cell). In a CMS content container only lines with two labels go: a notice may
+    well open with "时间：3月9日上午"."""
     blocks = [el for el in container.iter() if el is not container and tag_of(el) in BLOCK_TAGS
               and not any(tag_of(child) in BLOCK_TAGS for child in el)]
     texts = [(el, all_text(el)) for el in blocks]
     texts = [(el, text) for el, text in texts if text.strip()]
     for el, text in texts[:reach] + texts[-reach:]:
-        if _contains(container, el) and is_metadata_line(text):
+        if _contains(container, el) and is_metadata_line(text, min_labels):
             _drop(el)
 
 
@@ -316,8 +317,7 @@ def extract_body(page: Page, hits: list[FieldHit], title: str | None, headline=N
     remove_furniture(container)
     if len(label_texts) >= 3:
         remove_metadata_blocks(container, label_texts)
-    if not source.startswith("profile"):
-        remove_metadata_lines(container)
+    remove_metadata_lines(container, 2 if source.startswith("profile") else 1)
     remove_leading_title(container, title)
     lines = element_lines(container, skip_hidden=False)
     # Where the body lies on the page decides which labels belong to the page and which to

@@ -100,13 +100,15 @@ def _starts_with_label(text: str) -> bool:
 LINE_FIELDS = frozenset({"date", "open_date", "source", "org", "author", "index_no", "_furniture"})
 
 
-def is_metadata_line(text: str) -> bool:
-    """A short line opening with a metadata label ("发布时间：… 来源：… 点击数：…")."""
+def is_metadata_line(text: str, min_labels: int = 1) -> bool:
+    """A short line opening with a metadata label ("发布时间：… 来源：… 点击数：…"); with
+    `min_labels` 2, only lines holding two such labels, which body prose never does."""
     stripped = text.strip()
     if not stripped or len(stripped) > 150:
         return False
-    return any(start == 0 and colon and field in LINE_FIELDS
-               for field, _l, start, _v, colon in _label_matches(stripped[:40]))
+    matches = [(field, start) for field, _l, start, _v, colon in _label_matches(stripped)
+               if colon and field in LINE_FIELDS]
+    return bool(matches) and matches[0][1] == 0 and len({f for f, _s in matches}) >= min_labels
 
 
 def _clean_value(field: str, raw: str) -> str | None:
@@ -187,11 +189,12 @@ def first_value(hits: list[FieldHit], field: str, usable) -> FieldHit | None:
 
 def make_usable(page: Page, hits: list[FieldHit]):
     """Labels inside the body count only in a dense index block (the 信息公开 table some
-    templates put inside the content area), not in prose ("时间：3月5日上午")."""
+    templates put inside the content area) or a "发布时间：… 来源：…" line, not in prose
+    ("时间：3月5日上午")."""
     in_body = [hit for hit in hits if page.in_body(hit.segment)]
 
     def usable(hit: FieldHit) -> bool:
-        if not page.in_body(hit.segment):
+        if not page.in_body(hit.segment) or is_metadata_line(hit.segment.text, min_labels=2):
             return True
         near = {other.field for other in in_body
                 if abs(other.segment.index - hit.segment.index) <= CLUSTER_WINDOW}

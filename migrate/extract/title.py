@@ -128,6 +128,8 @@ def headline_candidates(page: Page) -> list[tuple[int, object, str]]:
         text = clean_title(inline_text(el))
         if not 4 <= len(text) <= 200 or is_hidden(el) or CRUMB_TEXT.match(text):
             continue
+        if _is_site_piece(text, page) or next(el.iterancestors("a"), None) is not None:
+            continue  # the site name in a logo heading, or a linked list item
         score = {"h1": 3, "h2": 2, "h3": 1}.get(tag, 0) + (2 if hint else 0)
         found.append((score, order, el, text))
     found.sort(key=lambda item: (-item[0], item[1]))
@@ -141,6 +143,14 @@ def _variable_title(page: Page) -> str | None:
             if text:
                 return text
     return None
+
+
+def _without_site_suffix(title: str, page: Page) -> str:
+    """Templates sometimes fill `ArticleTitle` with the whole <title> ("标题_XX镇人民政府")."""
+    pieces = title_pieces(title)
+    if len(pieces) > 1 and all(_is_site_piece(p, page) for p in pieces[1:]):
+        return pieces[0]
+    return title
 
 
 def headline_above(page: Page, anchor: int | None):
@@ -162,7 +172,7 @@ def choose_title(page: Page, labelled: str | None = None,
                  metadata_at: int | None = None) -> TitleResult:
     meta = page.meta(*TITLE_METAS)
     if meta:
-        meta = clean_title(strip_markup(meta))
+        meta = _without_site_suffix(clean_title(strip_markup(meta)), page)
         if meta and not is_generic(meta, page):
             return _result(page, meta, "meta:ArticleTitle")
     variable = _variable_title(page)
