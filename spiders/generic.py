@@ -38,7 +38,7 @@ from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.scope import TRAP_RULES, Scope, without_session_id
 from migrate.crawl.state import CrawlStart, PendingUrl, origin_of
 from migrate.extract.encoding import charset_from_content_type
-from migrate.urls import canonical_url
+from migrate.urls import canonical_url, host_of
 
 # Request roles: which callback reads the answer.
 PAGE, ROBOTS, SITEMAP, DATAPROXY = "page", "robots", "sitemap", "dataproxy"
@@ -99,7 +99,7 @@ class GovSiteSpider(scrapy.Spider):
     def make_scope(self) -> Scope:
         settings = self.job.settings
         return Scope(self.job.hosts, settings.max_depth, settings.max_pages, settings.max_bytes,
-                     trap_rules=self.trap_rules)
+                     trap_rules=self.trap_rules, primary=host_of(self.job.start_urls[0]))
 
     async def start(self):
         batch, requests = LedgerBatch(), []
@@ -137,6 +137,8 @@ class GovSiteSpider(scrapy.Spider):
         """Record `links` found on `parent` and request the new ones in scope (at `depth`)."""
         requests = []
         for link in links:
+            if self.scope.mirrors:
+                link = link._replace(url=self.scope.to_primary(link.url))
             key = canonical_key(link.url)
             if parent and key != parent and link.source in LINK_TABLE_SOURCES and self.scope.on_site(key):
                 batch.links.append((parent, key, link.text))
@@ -177,7 +179,7 @@ class GovSiteSpider(scrapy.Spider):
         callback = {ROBOTS: self.parse_robots, SITEMAP: self.parse_sitemap,
                     DATAPROXY: self.parse_dataproxy}.get(role, self.parse_page)
         common = dict(callback=callback, errback=self.on_error, meta=meta, priority=-depth, dont_filter=True)
-        if role == DATAPROXY:
+        if role == DATAPROXY and pagination.is_range_request(url):
             return FormRequest(url, formdata=pagination.dataproxy_from_url(url).form, **common)
         return Request(url, **common)
 
@@ -319,21 +321,19 @@ class GovSiteSpider(scrapy.Spider):
         hanweb = pagination.hanweb_list(doc, scripts)
         if hanweb:
             found += pagination.record_links(hanweb.records, response.url, encoding, "datastore")
-            found += [FoundLink(page.url, "", "jpage") for page in pagination.dataproxy_pages(hanweb, response.url)]
+            found += [FoundLink(url, "", "jpage") for url in pagination.hanweb_requests(hanweb, response.url)]
         found += [FoundLink(url, "", "pagination") for url in pagination.query_page_urls(links)]
         return found
 
     def parse_dataproxy(self, response):
-        """A Hanweb dataproxy answer: its records, and the next range if the total needs it."""
+        """A Hanweb dataproxy answer: its records, and the next group (`<nextgroup>` or range)."""
         row = self.outcome(response)
         batch, requests = LedgerBatch(), []
         if row["state"] == "fetched" and response.status == 200:
             text, encoding = self.decode(response)
-            fragments, total = pagination.parse_dataproxy(text)
-            links = pagination.record_links(fragments, response.url, encoding, "dataproxy")
-            following = pagination.next_dataproxy_page(pagination.dataproxy_from_url(response.url), total)
-            if following:
-                links.append(FoundLink(following.url, "", "jpage"))
+            answer = pagination.parse_dataproxy(text)
+            links = pagination.record_links(answer.records, response.url, encoding, "dataproxy")
+            links += [FoundLink(url, "", "jpage") for url in pagination.dataproxy_followups(response.url, answer)]
             requests = self.discover(row["url"], response.meta["depth"] + 1, links, batch)
         yield self.finish(batch, row)
         yield from requests

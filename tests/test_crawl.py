@@ -49,7 +49,7 @@ townships:
     name: 示例镇
     old_site:
       start_urls: [http://www.fixture.test/]
-      hosts: [www.fixture.test, fixture.test, "www.fixture.test:8080"]
+      hosts: [www.fixture.test, fixture.test, "www.fixture.test:8080", xxgk.fixture.test]
 {extra}"""
 
 
@@ -106,9 +106,12 @@ def test_everything_reachable_is_archived_once(crawled):
         "/art/popup.html", "/art/onclick.html", "/art/refresh.html", "/art/written.html",
         "/art/a2.html",                                                   # session id stripped
         "/only-in-sitemap.html", "/flaky.html",                           # sitemap, retried 503
+        "/col/col13/index.html", "/art/2024/2/3/art_13_3.html",           # <nextgroup> GET chain
+        "/bare.html", "/port.html",                                       # linked on mirror hosts
     }
     assert {host + p for p in expected_pages} <= fetched
-    assert {"http://fixture.test/bare.html", "http://www.fixture.test:8080/port.html"} <= fetched
+    assert {"http://xxgk.fixture.test/gk.html", "http://xxgk.fixture.test/robots.txt"} <= fetched
+    assert not {u for u in rows_by_url(config) if "//fixture.test" in u or ":8080" in u}
     assert stats["fixture"]["pages"] >= 40 and stats["fixture"]["attachments"] == 5
     assert stats["fixture"]["failed"] == 1 and stats["fixture"]["revisits"] >= 1
     # one response record per URL (the 503 and its retry are two responses of one URL)

@@ -115,6 +115,15 @@ def test_hanweb_datastore_records_and_dataproxy_requests():
     assert "page" not in first.form
     # a resumed crawl rebuilds the same POST from the URL alone
     assert pagination.dataproxy_from_url(first.url).form == first.form
+    # the site's own <nextgroup> GET link wins over generated POST ranges
+    assert pagination.hanweb_requests(found, "http://www.qingshi.yunxi.gov.cn/col/col4321/index.html") == [
+        "http://www.qingshi.yunxi.gov.cn/module/web/jpage/dataproxy.jsp?page=1&webid=7&path=/&columnid=4321"
+        "&unitid=8765&webname=%E9%9D%92%E7%9F%B3%E4%B9%A1&permissiontype=0"]
+    found.next_group = None
+    assert pagination.hanweb_requests(found, "http://h/col/col4321/index.html") == [
+        p.url.replace("www.qingshi.yunxi.gov.cn", "h") for p in pages]
+    found.total = 2
+    assert pagination.hanweb_requests(found, "http://h/col/col4321/index.html") == []
 
 
 def test_hanweb_total_from_dataproxy_answer_drives_the_next_request():
@@ -123,11 +132,17 @@ def test_hanweb_total_from_dataproxy_answer_drives_the_next_request():
     assert len(first) == 1 and (first[0].start, first[0].end) == (4, 6)   # total unknown: one group
     answer = ("<datastore><totalrecord>8</totalrecord><recordset>"
               "<record><![CDATA[<li><a href='/art/x.html'>x</a></li>]]></record></recordset></datastore>")
-    fragments, total = pagination.parse_dataproxy(answer)
-    assert total == 8 and len(fragments) == 1
-    following = pagination.next_dataproxy_page(first[0], total)
-    assert (following.start, following.end) == (7, 9)
-    assert pagination.next_dataproxy_page(following, total) is None
+    parsed = pagination.parse_dataproxy(answer)
+    assert parsed.total == 8 and len(parsed.records) == 1 and parsed.next_group is None
+    (following,) = pagination.dataproxy_followups(first[0].url, parsed)
+    assert pagination.is_range_request(following)
+    assert (pagination.dataproxy_from_url(following).start, pagination.dataproxy_from_url(following).end) == (7, 9)
+    assert pagination.dataproxy_followups(following, parsed) == []
+    chained = pagination.parse_dataproxy(
+        "<datastore><nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?page=3&columnid=5\"></a>]]>"
+        "</nextgroup><totalrecord>40</totalrecord><recordset></recordset></datastore>")
+    assert pagination.dataproxy_followups("http://h/module/web/jpage/dataproxy.jsp?page=2&columnid=5", chained) == [
+        "http://h/module/web/jpage/dataproxy.jsp?page=3&columnid=5"]
 
 
 def test_query_pagination_fills_the_gaps():
@@ -166,6 +181,15 @@ def test_session_ids_are_stripped_for_the_clean_url():
     assert without_session_id("http://h/show.jsp;jsessionid=0A1B?id=3") == "http://h/show.jsp?id=3"
     assert without_session_id("http://h/a.php?PHPSESSID=x&id=3") == "http://h/a.php?id=3"
     assert without_session_id("http://h/a.php?id=3") is None
+
+
+def test_mirror_hosts_are_fetched_on_the_primary_host():
+    scope = Scope(["www.liuhe.yunxi.gov.cn", "liuhe.yunxi.gov.cn", "www.liuhe.yunxi.gov.cn:8080", "xxgk.liuhe.yunxi.gov.cn"],
+                  max_depth=3, max_pages=10, max_bytes=0, primary="www.liuhe.yunxi.gov.cn")
+    assert scope.to_primary("http://liuhe.yunxi.gov.cn/a.asp?id=1") == "http://www.liuhe.yunxi.gov.cn/a.asp?id=1"
+    assert scope.to_primary("http://www.liuhe.yunxi.gov.cn:8080/main.asp") == "http://www.liuhe.yunxi.gov.cn/main.asp"
+    assert scope.to_primary("http://xxgk.liuhe.yunxi.gov.cn/a.html") == "http://xxgk.liuhe.yunxi.gov.cn/a.html"
+    assert scope.to_primary("http://www.other.gov.cn/") == "http://www.other.gov.cn/"
 
 
 def test_scope_hosts_ports_and_caps():

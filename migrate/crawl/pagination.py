@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ class HanwebList:
     per_page: int | None = None
     group_size: int | None = None
     total: int | None = None
+    next_group: str | None = None            # `<nextgroup>` link: the site's own next request
 
     @property
     def step(self) -> int:
@@ -150,16 +152,27 @@ def _jpage_options(scripts: list[str], found: HanwebList):
                 found.params[key] = next((v for v in values if v), "")
 
 
+def next_group_href(xml: str) -> str | None:
+    """The link in `<nextgroup>` (empty on the last group). The CDATA holds HTML, so `&amp;` in
+    the attribute means `&`."""
+    for cdata in NEXT_GROUP.findall(xml):
+        for href in HREF.findall(cdata):
+            return html.unescape(href)
+    return None
+
+
 def _next_group_params(datastore: str, found: HanwebList):
     """`<nextgroup>` holds a dataproxy link carrying the column parameters."""
-    for cdata in NEXT_GROUP.findall(datastore):
-        for href in HREF.findall(cdata):
-            parts = urlsplit(href)
-            if parts.path:
-                found.proxy_url = parts.path
-            for key, value in parse_qsl(parts.query, keep_blank_values=True):
-                if key.lower() not in RANGE_KEYS + ("page",):
-                    found.params.setdefault(key, value)
+    href = next_group_href(datastore)
+    if not href:
+        return
+    found.next_group = found.next_group or href
+    parts = urlsplit(href)
+    if parts.path:
+        found.proxy_url = parts.path
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key.lower() not in RANGE_KEYS + ("page",):
+            found.params.setdefault(key, value)
 
 
 def hanweb_list(doc, scripts: list[str]) -> HanwebList | None:
@@ -212,8 +225,8 @@ def dataproxy_page(proxy_url: str, params: dict[str, str], start: int, step: int
 
 
 def dataproxy_pages(found: HanwebList, page_url: str) -> list[DataproxyPage]:
-    """Requests for the records not embedded in the page: all at once when the total is known,
-    else the next group (its answer says the total)."""
+    """POST requests for the records not embedded in the page: all at once when the total is
+    known, else the next group (its answer says the total)."""
     proxy = absolute(found.proxy_url, page_url) or urljoin(page_url, DATAPROXY_PATH)
     params = dict(found.params)
     if found.per_page:
@@ -226,21 +239,44 @@ def dataproxy_pages(found: HanwebList, page_url: str) -> list[DataproxyPage]:
     return [dataproxy_page(proxy, params, start, step) for start in range(first, last + 1, step)]
 
 
+def hanweb_requests(found: HanwebList, page_url: str) -> list[str]:
+    """URLs for the rest of a Hanweb list: the site's own `<nextgroup>` link (a GET chain, each
+    answer naming the next) when it gives one, else POST ranges up to `totalRecord`."""
+    if found.next_group:
+        url = absolute(found.next_group, page_url)
+        return [url] if url else []
+    if found.total is not None and found.total <= len(found.records):
+        return []
+    return [page.url for page in dataproxy_pages(found, page_url)]
+
+
 def is_dataproxy(url: str) -> bool:
     return urlsplit(url).path.lower().endswith("/dataproxy.jsp")
 
 
+def is_range_request(url: str) -> bool:
+    """A dataproxy URL of our POST form (`startrecord=`), as opposed to the site's GET links."""
+    return "startrecord" in {k.lower() for k, _ in parse_qsl(urlsplit(url).query)}
+
+
 def dataproxy_from_url(url: str) -> DataproxyPage:
-    """Rebuild a dataproxy request from its ledger key (for a resumed crawl)."""
+    """Rebuild a POST dataproxy request from its ledger key (for follow-ups and resumes)."""
     form = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     start, end = _int(form.get("startrecord")) or 1, _int(form.get("endrecord")) or 1
     return DataproxyPage(url, form, start, end)
 
 
-def parse_dataproxy(text: str) -> tuple[list[str], int | None]:
-    """Record fragments and `<totalrecord>` of a dataproxy answer."""
+@dataclass
+class DataproxyAnswer:
+    records: list[str]
+    total: int | None
+    next_group: str | None
+
+
+def parse_dataproxy(text: str) -> DataproxyAnswer:
+    """Record fragments, `<totalrecord>` and `<nextgroup>` link of a dataproxy answer."""
     total = TOTAL_RECORD.search(text)
-    return RECORD.findall(text), int(total.group(1)) if total else None
+    return DataproxyAnswer(RECORD.findall(text), int(total.group(1)) if total else None, next_group_href(text))
 
 
 def next_dataproxy_page(current: DataproxyPage, total: int | None) -> DataproxyPage | None:
@@ -249,6 +285,17 @@ def next_dataproxy_page(current: DataproxyPage, total: int | None) -> DataproxyP
     proxy = urlunsplit(urlsplit(current.url)._replace(query=""))
     params = {k: v for k, v in current.form.items() if k not in ("startrecord", "endrecord")}
     return dataproxy_page(proxy, params, current.end + 1, current.end - current.start + 1)
+
+
+def dataproxy_followups(url: str, answer: DataproxyAnswer) -> list[str]:
+    """The request after a dataproxy answer: its `<nextgroup>` link, else the next POST range."""
+    if answer.next_group:
+        following = absolute(answer.next_group, url)
+        return [following] if following else []
+    if is_range_request(url):
+        page = next_dataproxy_page(dataproxy_from_url(url), answer.total)
+        return [page.url] if page else []
+    return []
 
 
 # ---------------------------------------------------------------------- page=N lists

@@ -134,12 +134,26 @@ def without_session_id(url: str) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, path, urlencode(kept), ""))
 
 
+def site_name(host: str) -> str:
+    """`www.x.gov.cn:8080` → `x.gov.cn`: hosts that differ only so are one site's mirrors."""
+    name = host.lower().rsplit(":", 1)[0] if host.count(":") == 1 else host.lower()
+    return name.removeprefix("www.")
+
+
 class Scope:
-    """A township's hosts and crawl caps: the non-trap half of the exclusion rules."""
+    """A township's hosts and crawl caps: the non-trap half of the exclusion rules.
+
+    The first host is the primary one. Its mirrors among the others (the bare domain, other
+    ports: `www.x`, `x`, `www.x:8080`) serve the same site, so their URLs are fetched and keyed
+    on the primary host; otherwise relative links would crawl the whole site once per mirror.
+    (The redirect stage answers for every configured host.) Other hosts are crawled as they are.
+    """
 
     def __init__(self, hosts: list[str], max_depth: int, max_pages: int, max_bytes: int,
-                 trap_rules=TRAP_RULES):
+                 trap_rules=TRAP_RULES, primary: str | None = None):
         self.hosts = {h.lower() for h in hosts}
+        self.primary = (primary or hosts[0]).lower()
+        self.mirrors = {h for h in self.hosts if h != self.primary and site_name(h) == site_name(self.primary)}
         self.max_depth = max_depth
         self.max_pages = max_pages
         self.max_bytes = max_bytes
@@ -147,6 +161,12 @@ class Scope:
 
     def on_site(self, url: str) -> bool:
         return host_of(url) in self.hosts
+
+    def to_primary(self, url: str) -> str:
+        """`url` moved from a mirror host to the primary host (else unchanged)."""
+        if not self.mirrors or host_of(url) not in self.mirrors:
+            return url
+        return urlunsplit(urlsplit(url)._replace(netloc=self.primary))
 
     def exclusion(self, url: str, depth: int, scheduled: int, fetched_bytes: int) -> str | None:
         """The rule that keeps `url` (canonical) from being fetched, or None to fetch it."""

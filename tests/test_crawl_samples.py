@@ -1,0 +1,93 @@
+"""Crawl the three bundled sample sites through the sample server and compare with the truth."""
+
+import hashlib
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from migrate.archive import read_record
+from migrate.config import load_config
+from migrate.crawl import crawl_towns
+from migrate.ledger import Ledger
+from migrate.samples import truth
+from migrate.samples.server import start_sample_server
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAP_RULES = {"calendar": "trap:calendar", "print": "trap:print", "session": "trap:session-id"}
+
+
+def fast_config(tmp_path: Path):
+    """The bundled county config, with test speed politeness (delay 0, 8 per host)."""
+    text = (ROOT / "sitemigrate.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"concurrency_per_host: \d+", "concurrency_per_host: 8", text)
+    text = re.sub(r"delay: [\d.]+", "delay: 0", text)
+    (tmp_path / "sitemigrate.yaml").write_text(text, encoding="utf-8")
+    return load_config(tmp_path / "sitemigrate.yaml")
+
+
+@pytest.fixture(scope="module")
+def sample_crawl(tmp_path_factory):
+    config = fast_config(tmp_path_factory.mktemp("samples"))
+    with start_sample_server() as server:
+        stats = crawl_towns(config, config.townships, proxy=server.proxy_url)
+    with Ledger(config.ledger_path) as ledger:
+        rows = {t.slug: {r["url"]: r for r in ledger.rows(t.slug)} for t in config.townships}
+    return config, stats, rows
+
+
+def is_crawl_infrastructure(row: dict) -> bool:
+    """robots.txt and sitemaps: archived, but not part of the site's linked pages."""
+    path = row["url"].split("/", 3)[-1]
+    return path in ("robots.txt", "sitemap.xml") or (row["found_on"] or "").endswith("/robots.txt")
+
+
+@pytest.mark.parametrize("town", ["taoyuan", "qingshi", "liuhe"])
+def test_archived_set_equals_the_truth(sample_crawl, town):
+    _, stats, rows = sample_crawl
+    archived = {u for u, r in rows[town].items()
+                if r["state"] == "fetched" and r["status"] == 200 and not is_crawl_infrastructure(r)}
+    assert archived == truth.expected_archivable_urls(town)
+    broken = {u for u, r in rows[town].items() if r["state"] == "fetched" and r["status"] == 404}
+    assert truth.broken_urls_linked(town) <= broken
+    assert not [u for u, r in rows[town].items() if r["state"] in ("queued", "failed")]
+    assert stats[town]["pages"] >= len(truth.expected_urls_by_kind(town)["page"])
+
+
+@pytest.mark.parametrize("town", ["taoyuan", "qingshi", "liuhe"])
+def test_traps_are_excluded_with_their_rule(sample_crawl, town):
+    _, _, rows = sample_crawl
+    for url in truth.trap_urls_linked(town):
+        pattern = next(t for t in truth.TRAP_URL_PATTERNS if re.search(t["pattern"], url, re.I))
+        assert (rows[town][url]["state"], rows[town][url]["rule"]) == ("excluded", TRAP_RULES[pattern["kind"]]), url
+    archived = [u for u, r in rows[town].items() if r["state"] == "fetched"]
+    assert not [u for u in archived if truth.is_trap_url(u)]
+
+
+def test_attachments_are_byte_identical(sample_crawl):
+    config, _, rows = sample_crawl
+    assert truth.ATTACHMENTS
+    for attachment in truth.ATTACHMENTS:
+        row = rows[attachment["town"]][attachment["url"]]
+        assert row["kind"] == "attachment" and row["sha256"] == attachment["sha256"], attachment["url"]
+        body = read_record(config.workdir, row["warc_file"], row["warc_offset"]).body
+        assert hashlib.sha256(body).hexdigest() == attachment["sha256"]
+        assert row["filename"], attachment["url"]
+
+
+def test_hanweb_list_pages_link_their_articles(sample_crawl):
+    config, _, rows = sample_crawl
+    with Ledger(config.ledger_path) as ledger:
+        for article in (a for a in truth.ARTICLES if a["town"] == "qingshi"):
+            sources = {link["src"] for link in ledger.linked_from("qingshi", article["url"])}
+            assert any("/col/col" in s or "dataproxy.jsp" in s for s in sources), article["url"]
+
+
+def test_every_warc_file_passes_warcio_check(sample_crawl):
+    config, _, _ = sample_crawl
+    files = [f for t in config.townships for f in sorted(config.archive_dir(t.slug).glob("*.warc.gz*"))]
+    assert files and all(f.name.endswith(".warc.gz") for f in files)
+    for path in files:
+        result = subprocess.run(["warcio", "check", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
