@@ -61,7 +61,7 @@ class PublishResult:
             text = f"{where} 已与构建结果一致，没有新提交。"
         if self.pushed:
             text += "已推送到 origin。"
-        return " ".join([text, *self.notes])
+        return "".join([text, *self.notes])
 
 
 # --------------------------------------------------------------------------- preconditions
@@ -392,8 +392,8 @@ def publish(config, dry_run: bool = False, push: bool = False, message: str | No
         _fetch(repo)                  # so a branch behind origin is fast-forwarded, not rejected
     branch = config.hosting.branch
     result = PublishResult(Path(repo.working_tree_dir), branch, dry_run=dry_run, notes=notes)
-    notes.append(f"站点文件位于托管仓库的 {subdir + '/' if subdir else '根目录'}，"
-                 f"重定向配置位于 {REDIRECTS_DIR}/。")
+    where = f"子目录 {subdir}/ 中" if subdir else "根目录"
+    notes.append(f"站点文件位于托管仓库的{where}，重定向配置位于 {REDIRECTS_DIR}/ 目录。")
     if dry_run:
         base = _base_ref(repo, branch)
     else:

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import yaml
 
 from migrate.config import Config, load_config
 from migrate.ledger import Ledger
@@ -31,30 +32,19 @@ OLD_LIUHE_ARTICLE = LIUHE + "/show.asp?classid=3&id=12"
 OLD_LIUHE_HOME = "http://www.liuhe.yunxi.gov.cn:8080/"
 DROP_REASON = "领导信箱栏目已停用"
 
-CONFIG_YAML = """\
-county:
-  name: 云溪县
-  site_name: 云溪县人民政府
-  base_url: https://www.yunxi.gov.cn
-  site_id: "4309990001"
-  icp: 湘ICP备20001234号-1
-  police_record: 湘公网安备43099902000123号
-  sponsor: 云溪县人民政府办公室
-hosting:
-  repo: hosting
-  branch: main
-townships:
-  - slug: taoyuan
-    name: 桃源镇
-    old_site:
-      start_urls: [http://www.taoyuan.yunxi.gov.cn/]
-      hosts: [www.taoyuan.yunxi.gov.cn, taoyuan.yunxi.gov.cn]
-  - slug: liuhe
-    name: 柳河街道
-    old_site:
-      start_urls: [http://www.liuhe.yunxi.gov.cn/]
-      hosts: [www.liuhe.yunxi.gov.cn, "www.liuhe.yunxi.gov.cn:8080"]
-"""
+COUNTY = {"name": "云溪县", "site_name": "云溪县人民政府", "base_url": BASE, "site_id": "4309990001",
+          "icp": "湘ICP备20001234号-1", "police_record": "湘公网安备43099902000123号",
+          "sponsor": "云溪县人民政府办公室"}
+TOWNSHIPS = [("taoyuan", "桃源镇", ["www.taoyuan.yunxi.gov.cn", "taoyuan.yunxi.gov.cn"]),
+             ("liuhe", "柳河街道", ["www.liuhe.yunxi.gov.cn", "www.liuhe.yunxi.gov.cn:8080"])]
+
+
+def config_yaml() -> str:
+    towns = [{"slug": slug, "name": name,
+              "old_site": {"start_urls": [f"http://{hosts[0]}/"], "hosts": hosts}}
+             for slug, name, hosts in TOWNSHIPS]
+    data = {"county": COUNTY, "hosting": {"repo": "hosting", "branch": "main"}, "townships": towns}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 @dataclass
@@ -85,7 +75,7 @@ def _page(title: str, links: list[str]) -> str:
 def make_workspace(root: Path) -> Workspace:
     """A two-township county site as build and redirect would leave it."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "sitemigrate.yaml").write_text(CONFIG_YAML, encoding="utf-8")
+    (root / "sitemigrate.yaml").write_text(config_yaml(), encoding="utf-8")
     config = load_config(root / "sitemigrate.yaml")
     urls = SiteURLs(config.county.channel_path)
     targets = {
