@@ -10,7 +10,6 @@ absolute links, ready for sanitising.
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass
 
 import lxml.html
@@ -22,7 +21,7 @@ from .density import densest_container
 from .fields import FieldHit, is_metadata_line
 from .furniture import is_furniture
 from .page import Page
-from .text import BLOCK_TAGS, all_text, compact, element_lines, is_hidden, squash, tag_of
+from .text import BLOCK_TAGS, all_text, compact, element_lines, is_hidden, tag_of
 
 # Class names and ids of content containers, best first. Lower rank wins; within a rank the
 # container with the most text wins (pages often repeat the body in print/share copies).

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .dates import parse_date
 from .page import Page, Segment
-from .text import squash
+from .text import compact, squash
 
 # field -> labels as printed (spaces inside labels such as "索 引 号" are matched anyway).
 LABELS: dict[str, tuple[str, ...]] = {
@@ -223,3 +224,77 @@ def org_from_title(title: str | None) -> str | None:
         return None
     org = squash(match.group(1)).strip("、 ")
     return org if ORG_SUFFIX.search(org) else None
+
+
+# --- resolving the record's fields from the hits ------------------------------------------
+
+SOURCE_METAS = ("contentsource", "source", "article:source")
+EXTRA_FIELDS = ("index_no", "written_date", "subject", "keywords", "validity", "author")
+
+
+def _meta_source(page: Page, title: str | None) -> str | None:
+    value = page.meta(*SOURCE_METAS)
+    # Some templates fill ContentSource with the title or a keyword list.
+    if value and compact(value) != compact(title) and len(value) <= 60:
+        return value
+    return None
+
+
+def _variable_source(page: Page) -> str | None:
+    for el in page.root.xpath('//*[@id="NewsArticleSource"]'):
+        value = squash(el.text_content())
+        if value:
+            return value
+    return None
+
+
+def org_and_source(page: Page, hits: list[FieldHit], usable, title: str | None,
+                   sources: dict) -> tuple[str | None, str | None]:
+    """org: the issuing body shown (发布机构/发文机关), else the 来源 shown, else the CMS's
+    ContentSource, else the body a 公文 title names. source: only the 来源 the page shows."""
+    source_hit = first_value(hits, "source", usable)
+    source = source_hit.value if source_hit else None
+    if source_hit:
+        sources["source"] = f"field:{source_hit.label}"
+    org_hit = first_value(hits, "org", usable)
+    if org_hit:
+        sources["org"] = f"field:{org_hit.label}"
+        return org_hit.value, source
+    if source:
+        sources["org"] = sources["source"]
+        return source, source
+    for where, value in (("meta:ContentSource", _meta_source(page, title)),
+                         ("variable:NewsArticleSource", _variable_source(page)),
+                         ("title", org_from_title(title))):
+        if value:
+            sources["org"] = where
+            return value, None
+    return None, None
+
+
+def doc_no_of(hits: list[FieldHit], usable, title: str | None, body_lines: list[str],
+              sources: dict) -> str | None:
+    """文号: the field, else a 文号 closing the title, else the 文号 line atop the body."""
+    hit = first_value(hits, "doc_no", usable)
+    if hit:
+        sources["doc_no"] = f"field:{hit.label}"
+        return hit.value
+    for where, value in (("title", doc_no_from_title(title)), ("body", doc_no_from_body(body_lines))):
+        if value:
+            sources["doc_no"] = where
+            return value
+    return None
+
+
+def extra_fields(hits: list[FieldHit], usable, sources: dict) -> dict:
+    """索引号, 成文日期 (as YYYY-MM-DD), 主题分类, 主题词, 有效性, 作者 where the page shows them."""
+    found = {}
+    for field in EXTRA_FIELDS:
+        hit = first_value(hits, field, usable)
+        if hit:
+            found[field] = hit.value
+            sources[field] = f"field:{hit.label}"
+    if "written_date" in found:
+        parsed = parse_date(found["written_date"])
+        found["written_date"] = parsed[0] if parsed else found["written_date"]
+    return found

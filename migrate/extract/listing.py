@@ -145,3 +145,44 @@ def list_url(url: str | None) -> bool:
     """A URL shaped like a column page (index_2.html, /col/col12/, list.asp?classid=3, a
     folder's index); the site root is not one."""
     return bool(url and LIST_URL.search(url) and not is_site_root(url))
+
+
+MIN_ARTICLE_TEXT = 20
+MIN_ARTICLE_PROSE = 150
+
+
+def page_kind(page: Page, body, groups: list[list[DatedLink]], *, title: str | None,
+              title_from_meta: bool, has_media: bool, dated_field: bool) -> str:
+    """article | list | other. A column list page shows dated links and little prose, often
+    with a paging widget or a list-page URL; an article shows a headline and content;
+    homepages, frames and empty pages are other."""
+    if has_frames(page):
+        return "other"
+    text_length = len(compact(body.text))
+    if title_from_meta and (text_length >= MIN_ARTICLE_TEXT or has_media or body.element is not None):
+        return "article"
+    items = len(groups[0]) if groups else 0
+    prose = prose_length(body.text, groups)
+    if looks_like_homepage(page, groups) and prose < MIN_ARTICLE_PROSE:
+        return "other"
+    listy = list_url(page.url) or has_paging(page)
+    if prose < MIN_ARTICLE_PROSE and not dated_field:
+        if items >= MIN_LIST_ITEMS or (items and listy) or is_box_page(groups):
+            return "list"
+    # A general extractor returns menus and footers on pages without content; only sentences
+    # count there. A CMS content container or the densest prose block counts whole.
+    content = text_length if body.source != "trafilatura" else prose
+    if title and (content >= MIN_ARTICLE_TEXT or has_media):
+        return "article"
+    return "list" if listy else "other"
+
+
+def list_title(page: Page, column_path: list[str], title: str | None) -> str | None:
+    """A list page is named by its column: the ColumnName meta, else the last crumb."""
+    return page.meta("columnname") or (column_path[-1] if column_path else None) or title
+
+
+def list_items(groups: list[list[DatedLink]]) -> list[dict]:
+    shown = [item for group in groups for item in group] if is_box_page(groups) else \
+        (groups[0] if groups else [])
+    return [vars(item) for item in shown]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 # Elements whose content is never reader-visible text.
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link",
                        "object", "embed", "svg", "canvas", "select", "option", "button",
@@ -106,10 +104,6 @@ def element_lines(el, skip_hidden: bool = True) -> list[str]:
     return lines
 
 
-def element_text(el, skip_hidden: bool = True) -> str:
-    return "\n".join(element_lines(el, skip_hidden))
-
-
 def inline_text(el) -> str:
     """Text of `el` without its block-level descendants: the headline itself when a template
     nests the date line or the whole article inside an unclosed <h2>."""
@@ -143,10 +137,6 @@ def iter_text_nodes(root):
         stack.append((node, True))
         for child in reversed(node):
             stack.append((child, False))
-
-
-def comment_text(node) -> str:
-    return node.text or "" if isinstance(node, etree._Comment) else ""
 
 
 def all_text(el) -> str:
