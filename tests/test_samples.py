@@ -324,6 +324,13 @@ def test_every_truth_article_is_served_with_its_title(server):
         assert reply.status == 200, article["url"]
         assert article["title"] in reply.text(), article["url"]
         assert article["date"] in _shown_dates(reply.text()), article["url"]
+        if article["time"]:
+            hour, minute = article["time"].split(":")
+            assert f"{article['time']}" in reply.text() or f" {int(hour)}:{minute}:" in reply.text()
+        if article["meta_time"]:
+            assert f'name="PubDate" content="{article["date"]} {article["meta_time"]}"' in reply.text()
+        else:
+            assert 'name="PubDate"' not in reply.text()
 
 
 def _shown_dates(text: str) -> set[str]:

@@ -1,0 +1,9 @@
+"""Three fictional township sites of 云溪县, served offline for tests and `sitemigrate demo`.
+
+- `taoyuan` (桃源镇): TRS WCM style, GBK; `qingshi` (青石乡): Hanweb JCMS style with dataproxy
+  paging; `liuhe` (柳河街道): hand-made ASP with frames, script-only links and crawler traps.
+- `server.start_sample_server()` serves all three on one port, by Host header or as an HTTP proxy.
+- `truth` lists what a complete migration must find (articles, attachments, archivable URLs).
+
+Everything is generated from seeded data: the same bytes on every run, on any date.
+"""

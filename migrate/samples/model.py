@@ -102,7 +102,8 @@ class Article:
     title: str
     published: datetime
     kind: str
-    show_time: bool = True
+    show_time: bool = True          # the visible date line includes the time
+    pubdate_meta: bool = False      # <meta name="PubDate" content="YYYY-MM-DD HH:MM"> in the head
     org: str | None = None          # 发布机构 / 发文机关 as shown (None: only 来源 is shown)
     source: str | None = None       # 来源 as shown
     index_no: str | None = None

@@ -239,6 +239,7 @@ class Qingshi(SampleSite):
             self.add_article(art)
 
     def _describe(self, art: Article):
+        art.pubdate_meta = True
         col_id = int(art.column.key)
         if col_id in XXGK_COLUMNS:
             year = art.published.year

@@ -197,6 +197,7 @@ class Taoyuan(SampleSite):
     def _describe(self, art: Article):
         """The metadata a page shows, by column: 政务公开 pages carry the 信息公开 table."""
         opts = art.options
+        art.pubdate_meta = not opts.get("generic_title")
         if art.column.parent is not None:           # 政务公开 > …
             year = art.published.year
             art.index_no = f"{CREDIT_CODE}/{year}-{self.next_index_number(year):05d}"

@@ -5,7 +5,8 @@ All URLs are in `migrate.urls.canonical_url` form on the www host (the key the l
 
 - `SITES`: town slug → name, hosts, start URL, column tree (name, path, list URLs, children).
 - `ARTICLES`: one dict per article: town, url, title, date (YYYY-MM-DD, the publication date shown
-  on the page), time (HH:MM or None when the page shows no time), org (发布机构/发文机关 as shown,
+  on the page), time (HH:MM when the visible date line shows a time, else None), meta_time
+  (HH:MM from `<meta name="PubDate">`, else None), org (发布机构/发文机关 as shown,
   else the 来源), source (来源 or None), index_no (索引号 or None), doc_no (文号 or None),
   column_path (the breadcrumb without 首页), attachments [{url, name, sha256}], images [url],
   and extra_pages (later pages of an article split over several pages).
@@ -69,6 +70,7 @@ def _article(site: SampleSite, art) -> dict:
         "title": art.title,
         "date": f"{art.published:%Y-%m-%d}",
         "time": f"{art.published:%H:%M}" if art.show_time else None,
+        "meta_time": f"{art.published:%H:%M}" if art.pubdate_meta else None,
         "org": art.shown_org,
         "source": art.source,
         "index_no": art.index_no,
