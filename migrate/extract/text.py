@@ -44,10 +44,12 @@ def is_element(node) -> bool:
 
 
 def tag_of(el) -> str:
+    """Lower-case local tag name; "" for comments and processing instructions."""
     tag = el.tag
-    if not isinstance(tag, str):
+    if type(tag) is not str:
         return ""
-    return tag.rsplit("}", 1)[-1].lower()
+    # The HTML parser already lower-cases names; only namespaced (XHTML/Office) tags differ.
+    return tag if "}" not in tag and ":" not in tag else tag.rsplit("}", 1)[-1].lower()
 
 
 def is_hidden(el) -> bool:
