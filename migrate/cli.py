@@ -139,6 +139,22 @@ def extract_all(ctx, towns):
                    f"出错 {s.get('error', 0)}，无日期待核 {s.get('undated', 0)}")
 
 
+@cli.command()
+@click.argument("towns", nargs=-1)
+@pass_ctx
+def screen(ctx, towns):
+    """筛查：植入的博彩色情链接、未脱敏的个人信息、空白或仅扫描图片的页面；命中的页面隔离待审。"""
+    from migrate.pipeline import run_screen
+
+    config = ctx.config
+    reports = run_screen(config, config.select(towns), progress=Progress())
+    for report in reports:
+        c = report.counts
+        click.echo(f"{report.town}：筛查 {c.get('screened', 0)} 篇，隔离待审 {c.get('flagged', 0)} 篇"
+                   f"（植入链接 {c.get('spam', 0)}，个人信息 {c.get('pii', 0)}，空白页 {c.get('empty', 0)}）")
+    click.echo(f"审核清单：{config.reports_dir / 'screen.html'}；审核结论请登记在 {config.root / 'reviews.yaml'}。")
+
+
 # ---------------------------------------------------------------- map
 
 @cli.group("map")

@@ -270,8 +270,13 @@ class PlanIssues:
 
 
 def plan_town(config: Config, ledger: Ledger, town: str, standard: Standard,
-              mapping: TownMapping | None = None) -> tuple[TownPlan, PlanIssues]:
-    """Decide the fate of every archived URL of one township."""
+              mapping: TownMapping | None = None,
+              quarantine: dict[str, str] | None = None) -> tuple[TownPlan, PlanIssues]:
+    """Decide the fate of every archived URL of one township.
+
+    `quarantine` (old URL → reason, from screening) holds pages and attachments that must not be
+    published until a person has reviewed them: they become 410s carrying that reason."""
+    quarantine = quarantine or {}
     township = config.township(town)
     mapping = mapping or load_mapping(config, town, standard)
     records = {r["url"]: r for r in load_records(config, town)}
@@ -284,7 +289,9 @@ def plan_town(config: Config, ledger: Ledger, town: str, standard: Standard,
     for row in archived:
         url = row["url"]
         status = row.get("status") or 0
-        if row.get("revisit_of"):
+        if url in quarantine:
+            plan.drops[url] = quarantine[url]
+        elif row.get("revisit_of"):
             plan.aliases[url] = row["revisit_of"]
         elif 300 <= status < 400:
             plan.aliases[url] = row["redirect_to"] or ""

@@ -51,13 +51,26 @@ class MapReport:
         return sum(len(i.unmapped_pages) for i in self.issues.values())
 
 
-def run_map_check(config: Config, towns: list[Township], standard: Standard | None = None) -> MapReport:
+def run_screen(config: Config, towns: list[Township], progress=None):
+    from migrate.screen import screen_towns
+
+    return screen_towns(config, [t.slug for t in towns], progress=progress)
+
+
+def run_map_check(config: Config, towns: list[Township], standard: Standard | None = None,
+                  apply_quarantine: bool = False) -> MapReport:
+    """Plan each township. With `apply_quarantine`, screened pages awaiting review are held back
+    (screening must have run on the current records)."""
     standard = standard or load_standard(standard_path(config))
     plans, issues = [], {}
     with open_ledger(config) as ledger:
         _require_crawled(ledger, towns)
         for town in towns:
-            plan, town_issues = plan_town(config, ledger, town.slug, standard)
+            quarantine = None
+            if apply_quarantine:
+                from migrate.screen import quarantined
+                quarantine = quarantined(config, town.slug)
+            plan, town_issues = plan_town(config, ledger, town.slug, standard, quarantine=quarantine)
             plans.append(plan)
             issues[town.slug] = town_issues
     return MapReport(plans, issues)
@@ -71,6 +84,7 @@ class BuildSummary:
     redirects: int = 0
     drops: int = 0
     undated: int = 0
+    quarantined: int = 0
     empty_columns: dict[str, list[str]] = field(default_factory=dict)
     stats: dict = field(default_factory=dict)
 
@@ -81,7 +95,7 @@ def run_build(config: Config, progress=None) -> BuildSummary:
 
     towns = config.townships
     standard = load_standard(standard_path(config))
-    report = run_map_check(config, towns, standard)
+    report = run_map_check(config, towns, standard, apply_quarantine=True)
     if report.unaccounted:
         first = next(slug for slug, i in report.issues.items() if i.unmapped_pages)
         cols = "、".join(report.issues[first].unmapped_columns)
@@ -95,6 +109,7 @@ def run_build(config: Config, progress=None) -> BuildSummary:
         summary.articles += len(plan.articles)
         summary.attachments += sum(1 for r in plan.assets.values() if r.get("kind") == "attachment")
         summary.drops += len(plan.drops)
+        summary.quarantined += sum(1 for r in plan.drops.values() if r.startswith("隔离待审"))
         summary.undated += len(report.issues[plan.slug].undated)
         summary.empty_columns[plan.slug] = [c.name for c in report.issues[plan.slug].empty_columns]
     summary.redirects = sum(1 for r in result.redirects if r.status == 301)
