@@ -340,3 +340,13 @@ def test_column_landing_page_with_sub_column_boxes_is_a_list():
     record = extract(html, "http://www.taoyuan.yunxi.gov.cn/zwgk/index.html")
     assert record["kind"] == "list" and len(record["list_items"]) == 12
     assert extract(html, "http://www.taoyuan.yunxi.gov.cn/")["kind"] == "other"
+
+
+def test_short_article_beside_a_dated_sidebar_is_an_article():
+    sidebar = "".join(f"<li><a href='/xw/{i}.html'>镇务动态新闻标题第{i}条</a><span>2023-05-0{i}</span></li>"
+                      for i in range(1, 9))
+    html = page(f"<div class='side'><ul>{sidebar}</ul></div><h1>石门村新建文化广场投入使用</h1>"
+                "<div class='TRS_Editor'><p><img src='./W0201.jpg'></p><p>图为石门村新建的文化广场。</p></div>",
+                "<title>石门村新建文化广场投入使用_新安镇</title>")
+    record = extract(html, "http://www.xinan.yunxi.gov.cn/xw/202305/t20230510_9.html")
+    assert record["kind"] == "article" and record["date"] == "2023-05-10"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from .furniture import has_furniture_class, is_furniture_text
-from .page import Page
+from .page import Page, split_url
 from .text import iter_text_nodes, squash, tag_of
 
 CRUMB_CLASS = re.compile(
@@ -30,8 +29,8 @@ def _is_root_link(page: Page, href: str | None) -> bool:
     if not href:
         return False
     absolute = page.absolute(href) or href
-    parts = urlsplit(absolute)
-    if not parts.netloc:
+    parts = split_url(absolute)
+    if parts is None or not parts.netloc:
         return False
     return parts.path in ("", "/") or re.fullmatch(r"/(index|default|main)\.\w+", parts.path) is not None
 

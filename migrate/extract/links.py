@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl, unquote_to_bytes
 
-from .page import Page
+from .page import Page, split_url
 from .text import all_text, squash, tag_of
 
 ATTACHMENT_EXTENSIONS = frozenset({
@@ -39,7 +39,9 @@ def decode_percent(text: str) -> str:
 
 def file_name_of(href: str) -> str:
     """The decoded file name a link points at (query parameter of a download script first)."""
-    parts = urlsplit(href)
+    parts = split_url(href)
+    if parts is None:
+        return decode_percent(href.rsplit("/", 1)[-1])
     if DOWNLOAD_SCRIPT.search(parts.path) and parts.query:
         params = dict(parse_qsl(parts.query, keep_blank_values=True, encoding="latin-1"))
         for key in FILENAME_PARAMS:
@@ -56,7 +58,9 @@ def _requote(value: str) -> str:
 def is_attachment_link(href: str | None) -> bool:
     if not href or href.strip().lower().startswith(SKIP_SCHEMES):
         return False
-    parts = urlsplit(href.strip())
+    parts = split_url(href.strip())
+    if parts is None:
+        return False
     name = file_name_of(href.strip())
     if _extension(name) in ATTACHMENT_EXTENSIONS:
         return True

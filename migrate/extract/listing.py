@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import lxml.html
 
 from .dates import parse_date
-from .page import Page
+from .page import Page, split_url
 from .text import compact, squash, tag_of
 
 ITEM_TAGS = ("li", "tr", "dd", "dt", "p", "div", "td", "span")
@@ -95,8 +94,8 @@ def dated_link_groups(page: Page) -> list[list[DatedLink]]:
 def is_site_root(url: str | None) -> bool:
     if not url:
         return False
-    parts = urlsplit(url)
-    return bool(parts.netloc) and not parts.query and bool(ROOT_PATH.match(parts.path or "/"))
+    parts = split_url(url)
+    return parts is not None and bool(parts.netloc) and not parts.query and bool(ROOT_PATH.match(parts.path or "/"))
 
 
 def has_frames(page: Page) -> bool:
@@ -160,6 +159,9 @@ def page_kind(page: Page, body, groups: list[list[DatedLink]], *, title: str | N
         return "other"
     text_length = len(compact(body.text))
     if title_from_meta and (text_length >= MIN_ARTICLE_TEXT or has_media or body.element is not None):
+        return "article"
+    # A CMS content container (TRS_Editor, Hanweb markers, #zoom …) only exists on articles.
+    if title and body.source.startswith("profile") and (text_length >= MIN_ARTICLE_TEXT or has_media):
         return "article"
     items = len(groups[0]) if groups else 0
     prose = prose_length(body.text, groups)

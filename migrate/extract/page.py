@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -17,6 +17,22 @@ PARSER = lxml.html.HTMLParser(remove_comments=False, remove_pis=True, collect_id
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 DOCUMENT_START = re.compile(r"<!doctype|<html", re.I)
 TAG = re.compile(r"<(?!!--)[a-zA-Z/!]")
+
+
+def safe_join(base: str, href: str) -> str:
+    """urljoin that keeps a malformed link ("http://[bad") as written instead of raising."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
+def split_url(url: str | None):
+    """urlsplit, or None for a malformed URL."""
+    try:
+        return urlsplit(url or "")
+    except ValueError:
+        return None
 
 
 def strip_leading_junk(text: str) -> str:
@@ -111,7 +127,7 @@ class Page:
         for base in self.root.iter("base"):
             href = (base.get("href") or "").strip()
             if href and not href.lower().startswith("javascript"):
-                return urljoin(self.url, href) if self.url else href
+                return safe_join(self.url, href) if self.url else href
         return self.url
 
     def absolute(self, href: str | None) -> str | None:
@@ -122,10 +138,7 @@ class Page:
         base = self.base_url
         if not base or not re.match(r"^[a-z][a-z0-9+.-]*://", base, re.I):
             return href
-        try:
-            return urljoin(base, href)
-        except ValueError:
-            return href
+        return safe_join(base, href)
 
     @cached_property
     def metas(self) -> dict[str, str]:

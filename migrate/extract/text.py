@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 # Elements whose content is never reader-visible text.
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link",
                        "object", "embed", "svg", "canvas", "select", "option", "button",
@@ -65,7 +67,8 @@ def is_hidden(el) -> bool:
 
 def element_lines(el, skip_hidden: bool = True) -> list[str]:
     """Reader-visible text of `el` as lines: blocks and <br> break lines, inline runs join
-    without spaces (digits split across <span>s stay whole), table cells are tab-separated."""
+    without spaces (digits split across <span>s stay whole), table cells are tab-separated.
+    Walks with lxml's iterwalk: broken pages nest thousands of unclosed tags deep."""
     lines: list[str] = []
     buf: list[str] = []
 
@@ -75,33 +78,32 @@ def element_lines(el, skip_hidden: bool = True) -> list[str]:
             lines.append(line)
         buf.clear()
 
-    def walk(node):
+    walker = etree.iterwalk(el, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if event in ("comment", "pi"):
+            if node.tail:
+                buf.append(node.tail)
+            continue
         tag = tag_of(node)
-        if not tag:
-            return
-        if tag in SKIP_TAGS or (skip_hidden and is_hidden(node)):
-            return
-        block = tag in BLOCK_TAGS
-        if block:
-            flush()
-        elif tag == "br":
-            flush()
-        elif tag in CELL_TAGS:
-            buf.append("\t")
-        elif tag == "img":
-            pass
-        if node.text:
-            buf.append(node.text)
-        for child in node:
-            walk(child)
-            if child.tail:
-                buf.append(child.tail)
-        if block:
-            flush()
-        elif tag in CELL_TAGS:
-            buf.append("\t")
-
-    walk(el)
+        skipped = tag in SKIP_TAGS or (skip_hidden and is_hidden(node))
+        if event == "start":
+            if skipped:
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS or tag == "br":
+                flush()
+            elif tag in CELL_TAGS:
+                buf.append("\t")
+            if node.text:
+                buf.append(node.text)
+            continue
+        if not skipped:
+            if tag in BLOCK_TAGS:
+                flush()
+            elif tag in CELL_TAGS:
+                buf.append("\t")
+        if node.tail and node is not el:
+            buf.append(node.tail)
     flush()
     return lines
 
@@ -109,13 +111,23 @@ def element_lines(el, skip_hidden: bool = True) -> list[str]:
 def inline_text(el) -> str:
     """Text of `el` without its block-level descendants: the headline itself when a template
     nests the date line or the whole article inside an unclosed <h2>."""
-    parts = [el.text or ""]
-    for child in el:
-        if is_element(child) and tag_of(child) not in BLOCK_TAGS and tag_of(child) not in SKIP_TAGS:
-            parts.append(inline_text(child))
-        elif tag_of(child) == "br":
-            parts.append("\n")
-        parts.append(child.tail or "")
+    parts: list[str] = []
+    walker = etree.iterwalk(el, events=("start", "end", "comment"))
+    for event, node in walker:
+        if event == "comment":
+            parts.append(node.tail or "")
+            continue
+        tag = tag_of(node)
+        excluded = node is not el and (tag in BLOCK_TAGS or tag in SKIP_TAGS)
+        if event == "start":
+            if excluded:
+                walker.skip_subtree()
+            elif tag == "br":
+                parts.append("\n")
+            else:
+                parts.append(node.text or "")
+        elif node is not el:
+            parts.append(node.tail or "")
     return "".join(parts)
 
 
