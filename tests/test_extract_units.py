@@ -89,7 +89,7 @@ def test_parse_date_formats(text, want):
 
 @pytest.mark.parametrize("text,want", [
     ("( 2022-04-26)", True), ("[ 2023-12-28 ]", True), ("2022-02-11 09:52", True),
-    ("2023年11月07日 星期二", False), ("7月31日，市委召开2023-11-03推进会的情况通报如下", False),
+    ("2023年11月07日 星期二", True), ("7月31日，市委召开2023-11-03推进会的情况通报如下", False),
 ])
 def test_date_line(text, want):
     assert is_date_line(text) is want
@@ -350,3 +350,13 @@ def test_short_article_beside_a_dated_sidebar_is_an_article():
                 "<title>石门村新建文化广场投入使用_新安镇</title>")
     record = extract(html, "http://www.xinan.yunxi.gov.cn/xw/202305/t20230510_9.html")
     assert record["kind"] == "article" and record["date"] == "2023-05-10"
+
+
+def test_header_clock_is_not_the_date_but_a_weekday_under_the_headline_is():
+    clock = "<div class='top'>日期：2023年11月07日 星期二</div><div class='clock'>2023年11月07日 星期二</div>"
+    body = "<div id='zoom'><p>11月3日，镇政府召开专题会议，研究部署冬季安全生产工作。</p></div>"
+    shown = page(f"{clock}<h1>镇政府召开安全生产会议</h1><p>日期：2023年11月03日 星期五</p>{body}",
+                 "<title>镇政府召开安全生产会议_新安镇</title>")
+    assert extract(shown)["date"] == "2023-11-03"
+    unshown = page(f"{clock}<h1>镇政府召开安全生产会议</h1>{body}", "<title>镇政府召开安全生产会议_新安镇</title>")
+    assert extract(unshown)["date"] is None

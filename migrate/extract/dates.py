@@ -72,10 +72,10 @@ def parse_date(text: str | None) -> tuple[str, str | None] | None:
 
 
 def is_date_line(text: str) -> bool:
-    """Text that is essentially one date (the unlabelled date line under a headline), not a
-    JS header clock ("2023年11月07日 星期二") nor a sentence mentioning a date."""
-    text = text.strip()
-    if not text or len(text) > 40 or WEEKDAY.search(text):
+    """Text that is essentially one date (the unlabelled date line under a headline, possibly
+    with its weekday), not a sentence mentioning a date."""
+    text = WEEKDAY.sub("", text).strip()
+    if not text or len(text) > 40:
         return False
     found = find_date(text)
     if not found:

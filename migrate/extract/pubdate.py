@@ -31,9 +31,15 @@ class DateResult:
     review: str | None = None  # why the date is unknown, for the reviewer
 
 
-def _from_hits(page: Page, hits: list[FieldHit], field: str, usable) -> DateResult | None:
+def _is_header_clock(hit: FieldHit, title_segment: int | None) -> bool:
+    """"今天是：2023年11月07日 星期二" above the headline is a JS clock, not the date."""
+    above = title_segment is None or hit.segment.index < title_segment
+    return above and bool(WEEKDAY.search(hit.value))
+
+
+def _from_hits(hits: list[FieldHit], field: str, usable, title_segment: int | None) -> DateResult | None:
     for hit in hits:
-        if hit.field != field or not usable(hit) or WEEKDAY.search(hit.value):
+        if hit.field != field or not usable(hit) or _is_header_clock(hit, title_segment):
             continue
         found = find_date(hit.value)
         if found:
@@ -98,10 +104,10 @@ def _time_elsewhere(hits: list[FieldHit], usable, date: str) -> str | None:
 
 
 def choose_date(page: Page, hits: list[FieldHit], title_segment: int | None, usable) -> DateResult:
-    result = (_from_hits(page, hits, "date", usable)
+    result = (_from_hits(hits, "date", usable, title_segment)
               or _from_date_line(page, title_segment)
               or _from_metas(page)
-              or _from_hits(page, hits, "open_date", usable))
+              or _from_hits(hits, "open_date", usable, title_segment))
     if result is None:
         found = url_date(page.url)
         if found:
