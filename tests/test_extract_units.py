@@ -360,3 +360,11 @@ def test_header_clock_is_not_the_date_but_a_weekday_under_the_headline_is():
     assert extract(shown)["date"] == "2023-11-03"
     unshown = page(f"{clock}<h1>镇政府召开安全生产会议</h1>{body}", "<title>镇政府召开安全生产会议_新安镇</title>")
     assert extract(unshown)["date"] is None
+
+
+def test_print_wrapper_around_the_content_is_kept():
+    paragraphs = "".join(f"<p>第{i}段：镇政府组织开展农村人居环境整治，清理垃圾、沟渠和乱堆乱放。</p>" for i in range(5))
+    html = page(f"<h1>新安镇开展人居环境整治</h1><div id='zoom'><div class='printContent'>{paragraphs}</div>"
+                "<div class='print'><a href='javascript:print()'>打印</a></div></div>")
+    record = extract(html)
+    assert "第4段" in record["body_text"] and "打印" not in record["body_text"]

@@ -18,6 +18,9 @@ FURNITURE_TEXT = re.compile(
     r"点击数[:：]?\s*\d*|访问量[:：]?\s*\d*|相关链接|相关文章|相关阅读|相关稿件|我要纠错|纠错)"
     r"\s*[】\])）]?$")
 FURNITURE_MAX_TEXT = 40
+# Widgets are small or made of links (related articles); a "print" class on a big element of
+# prose is a wrapper ("printContent") holding the article itself.
+WIDGET_MAX_TEXT = 80
 
 
 def has_furniture_class(el) -> bool:
@@ -30,8 +33,13 @@ def is_furniture_text(text: str) -> bool:
     return bool(text) and len(text) <= FURNITURE_MAX_TEXT and bool(FURNITURE_TEXT.match(text))
 
 
+def _mostly_links(el, text: str) -> bool:
+    linked = sum(len("".join(a.itertext()).strip()) for a in el.iter("a"))
+    return linked >= 0.5 * len(text.strip())
+
+
 def is_furniture(el, text: str) -> bool:
-    """A widget element: by class/id, or by its short text ("打印本页", "字体：大 中 小")."""
-    if has_furniture_class(el):
+    """A widget element: by class/id when small, or by its short text ("打印本页", "字体：大 中 小")."""
+    if has_furniture_class(el) and (len(squash(text)) <= WIDGET_MAX_TEXT or _mostly_links(el, text)):
         return True
     return is_furniture_text(text) and tag_of(el) not in ("table", "tbody")
