@@ -368,3 +368,11 @@ def test_print_wrapper_around_the_content_is_kept():
                 "<div class='print'><a href='javascript:print()'>打印</a></div></div>")
     record = extract(html)
     assert "第4段" in record["body_text"] and "打印" not in record["body_text"]
+
+
+def test_content_without_any_headline_keeps_its_text():
+    text = "".join(f"<p>第{i}条：村民委员会应当定期公布集体财务收支情况，接受村民监督，保障村民知情权。</p>" for i in range(4))
+    record = extract(f"<html><head><title></title></head><body><div id='zoom'>{text}</div></body></html>")
+    assert record["kind"] == "article"
+    assert record["title"].startswith("第0条：村民委员会应当定期公布")
+    assert record["field_sources"]["title"] == "body"

@@ -12,12 +12,13 @@ from .breadcrumb import find_column_path
 from .encoding import charset_from_headers, decode_html
 from .fields import doc_no_of, extra_fields, make_usable, org_and_source, scan_labels
 from .links import article_region, collect_attachments, collect_images
-from .listing import dated_link_groups, list_items, list_title, page_kind
+from .listing import (MIN_ARTICLE_PROSE, dated_link_groups, list_items, list_title, page_kind,
+                      prose_length)
 from .page import Page, parse_document
 from .pubdate import choose_date
 from .sanitize import element_html, sanitize_html
 from .text import compact
-from .title import choose_title
+from .title import TitleResult, choose_title
 
 __all__ = ["extract", "decode_html"]
 
@@ -50,6 +51,11 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
     content = extract_body(page, hits, title, headline.element, headline.segment)
     usable = make_usable(page, hits)
     sources: dict[str, str] = {}
+    if not title and prose_length(content.text, []) >= MIN_ARTICLE_PROSE:
+        # Real content under no headline at all (an empty <title>, a bare page): its first
+        # line names it, so the text is not lost; the reviewer sees where the title came from.
+        title = _first_line_title(content.text)
+        headline = TitleResult(title, None, "body", None)
     if title:
         sources["title"] = headline.source
     if content.source != "none":
@@ -102,6 +108,14 @@ def extract(body: bytes | str, url: str | None = None, *, headers=None,
         record["title"] = list_title(page, column_path, title)
         record["list_items"] = list_items(groups)
     return record
+
+
+def _first_line_title(text: str) -> str | None:
+    for line in text.splitlines():
+        line = line.strip()
+        if len(line) >= 4:
+            return line if len(line) <= 60 else line[:60] + "…"
+    return None
 
 
 def _article_region(page: Page, headline, content):
