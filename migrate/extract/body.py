@@ -1,10 +1,11 @@
-"""The article body: CMS content containers first, trafilatura as the general fallback.
+"""The article body: CMS content containers first, then the densest prose block, then trafilatura.
 
 TRS, Hanweb and the site-group templates mark their content (`div.TRS_Editor`, the
 `ZJEG_RSS.content` comments, `#zoom`, `#UCAP-CONTENT` ...). Where one is found it is taken as is,
-minus page furniture (print/close/font-size/share widgets, view counters, the metadata block);
-otherwise trafilatura picks the main text. The result is a detached copy of the content, with
-absolute links, ready for sanitising.
+minus page furniture (print/close/font-size/share widgets, view counters, the metadata block).
+Hand-made table layouts have no such marks: the block holding most of the page's sentences
+(density.py) is the content there. trafilatura is the general fallback. The result is a detached
+copy of the content, with absolute links, ready for sanitising.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-echo", "original
 class Body:
     element: object | None  # detached content element with absolute links
     text: str
-    source: str  # "profile:<name>" | "trafilatura" | "none"
-    original: object | None = None  # the container in the page tree (profiles only)
+    source: str  # "profile:<name>" | "density" | "trafilatura" | "none"
+    original: object | None = None  # the container in the page tree (not for trafilatura)
 
 
 def _class_tokens(el) -> list[str]:
