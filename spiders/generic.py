@@ -88,7 +88,7 @@ class GovSiteSpider(scrapy.Spider):
         self.replayable = dict(start.replayable)
         self.scheduled = start.scheduled
         self.fetched_bytes = start.fetched_bytes
-        self.done = 0
+        self.done = start.done
         self.robots: dict[str, ProtegoRobotParser | None] = {
             origin: self.robots_parser(body) for origin, body in start.robots.items()}
         self.waiting: dict[str, list[Request]] = {}   # origin → requests held for its robots.txt
@@ -140,7 +140,7 @@ class GovSiteSpider(scrapy.Spider):
             if self.scope.mirrors:
                 link = link._replace(url=self.scope.to_primary(link.url))
             key = canonical_key(link.url)
-            if parent and key != parent and link.source in LINK_TABLE_SOURCES and self.scope.on_site(key):
+            if parent and key != parent and link.source in LINK_TABLE_SOURCES and self.scope.on_site_key(key):
                 batch.links.append((parent, key, link.text))
             if key in self.seen:
                 continue

@@ -6,6 +6,7 @@ pagination (TRS, Hanweb, `page=N`) lives in `migrate.crawl.pagination`.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable, NamedTuple
 from urllib.parse import urljoin
@@ -70,6 +71,15 @@ def absolute(raw: str | None, base: str, encoding: str = "utf-8") -> str | None:
     if not raw:
         return None
     raw = raw.strip()
+    if raw.startswith("/") and not raw.startswith("//"):
+        # Root-relative links (navigation bars) resolve the same on every page of a host:
+        # keyed on the origin, the cache below answers them after the first page.
+        base = "/".join(base.split("/", 3)[:3]) + "/"
+    return _absolute(raw, base, encoding)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _absolute(raw: str, base: str, encoding: str) -> str | None:
     if "\\" in raw:  # browsers read backslashes in http paths as slashes (old IIS sites use them)
         path, sep, query = raw.partition("?")
         raw = path.replace("\\", "/") + sep + query

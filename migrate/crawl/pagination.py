@@ -309,7 +309,7 @@ def query_page_urls(links: list[FoundLink]) -> list[str]:
     Lists often link only 1 2 3 … and the last page; the pages in between are generated."""
     groups: dict[tuple, dict] = defaultdict(lambda: {"numbers": set(), "template": None})
     for link in links:
-        if link.source not in ("a", "area", "script-nav"):
+        if link.source not in ("a", "area", "script-nav") or "page" not in link.url.lower():
             continue
         parts = urlsplit(link.url)
         # latin-1 both ways keeps percent-escaped GBK bytes as they were

@@ -35,6 +35,15 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+if os.name == "nt":
+    # A process group of its own; Scrapy stops gracefully on CTRL_BREAK (SIGBREAK) there.
+    DETACH = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    STOP_SIGNAL = signal.CTRL_BREAK_EVENT
+else:
+    DETACH = {"start_new_session": True}
+    STOP_SIGNAL = signal.SIGINT
+
+
 def _child_env() -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
@@ -54,10 +63,10 @@ class WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             # A session of its own: a terminal's Ctrl-C reaches only us, and we forward exactly
-            # one SIGINT (a second one would make Scrapy stop without closing its files).
+            # one stop signal (a second one would make Scrapy stop without closing its files).
             child = subprocess.Popen(
                 [sys.executable, "-m", "migrate.crawl.worker"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, env=_child_env(), start_new_session=True)
+                stdout=subprocess.PIPE, stderr=log, env=_child_env(), **DETACH)
             try:
                 child.stdin.write(self.job.to_json().encode("utf-8"))
                 child.stdin.close()
@@ -94,7 +103,7 @@ class WorkerProcess:
         killer = threading.Timer(STOP_GRACE_SECONDS, child.kill)
         killer.start()
         try:
-            child.send_signal(signal.SIGINT)
+            child.send_signal(STOP_SIGNAL)
             for _ in child.stdout:      # drain, so a full pipe cannot block its shutdown
                 pass
             child.wait()

@@ -162,6 +162,10 @@ class Scope:
     def on_site(self, url: str) -> bool:
         return host_of(url) in self.hosts
 
+    def on_site_key(self, key: str) -> bool:
+        """`on_site` for a canonical URL (lower-case host, no default port, no user info)."""
+        return key.split("/", 3)[2] in self.hosts
+
     def to_primary(self, url: str) -> str:
         """`url` moved from a mirror host to the primary host (else unchanged)."""
         if not self.mirrors or host_of(url) not in self.mirrors:
@@ -170,7 +174,7 @@ class Scope:
 
     def exclusion(self, url: str, depth: int, scheduled: int, fetched_bytes: int) -> str | None:
         """The rule that keeps `url` (canonical) from being fetched, or None to fetch it."""
-        if not self.on_site(url):
+        if not self.on_site_key(url):
             return "offsite"
         rule = trap_rule(url, self.trap_rules)
         if rule:

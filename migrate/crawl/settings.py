@@ -57,6 +57,9 @@ def scrapy_settings(job: CrawlJob) -> dict:
             "scrapy.extensions.telnet.TelnetConsole": None,
             "migrate.crawl.extensions.ProgressReporter": 500,
         },
+        # Each callback yields one ledger batch: Scrapy's default of 100 parallel item workers
+        # per response only costs (100 asyncio tasks per page).
+        "CONCURRENT_ITEMS": 4,
         "COOKIES_ENABLED": True,
         "LOG_LEVEL": "INFO",
         "LOGSTATS_INTERVAL": 60.0,

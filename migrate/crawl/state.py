@@ -44,6 +44,7 @@ class CrawlStart:
     # origin (scheme://host) → robots.txt body already archived (None: answered, but no rules)
     robots: dict[str, bytes | None] = field(default_factory=dict)
     scheduled: int = 0
+    done: int = 0
     fetched_bytes: int = 0
     originals: dict[str, Original] = field(default_factory=dict)
     superseded: str | None = None
@@ -109,6 +110,7 @@ def start_resumed(job: CrawlJob, ledger: Ledger) -> CrawlStart:
         if state != "excluded":
             start.scheduled += 1
         if state == "fetched":
+            start.done += 1
             start.fetched_bytes += row["length"] or 0
             if (row["status"] == 200 and not row["revisit_of"] and row["payload_digest"]
                     and row["length"] and row["warc_file"]):
