@@ -40,7 +40,8 @@ def _built_sample_articles(config: Config) -> dict[str, tuple[int, int, int]]:
             built = held = 0
             for article in expected:
                 row = ledger.get(town.slug, canonical_url(article["url"]))
-                if row and row.get("fate") == "page" and row.get("new_url"):
+                # A repost or a continuation page redirects to the one copy that was built.
+                if row and row.get("fate") in ("page", "redirect") and row.get("new_url"):
                     path = row["new_url"].removeprefix(config.county.base_url)
                     built += (config.site_dir / path_to_file(path)).is_file()
                 elif row and (row.get("fate_reason") or "").startswith("隔离待审"):

@@ -277,6 +277,8 @@ def plan_town(config: Config, ledger: Ledger, town: str, standard: Standard,
     `quarantine` (old URL → reason, from screening) holds pages and attachments that must not be
     published until a person has reviewed them: they become 410s carrying that reason."""
     quarantine = quarantine or {}
+    from migrate.dedupe import load_duplicates
+    duplicates = load_duplicates(config)
     township = config.township(town)
     mapping = mapping or load_mapping(config, town, standard)
     records = {r["url"]: r for r in load_records(config, town)}
@@ -299,6 +301,10 @@ def plan_town(config: Config, ledger: Ledger, town: str, standard: Standard,
             plan.drops[url] = f"旧站该地址本身返回 HTTP {status}，没有可迁移的内容"
         elif url in mapping.pages:
             _place_page(plan, issues, records.get(url), url, mapping.pages[url], town)
+        elif url in duplicates and (records.get(url) or {}).get("kind") == "article":
+            plan.aliases[url] = duplicates[url]["canonical"]
+        elif (records.get(url) or {}).get("kind") == "part":
+            plan.aliases[url] = records[url]["part_of"]
         elif _is_html(row):
             _place_html(plan, issues, mapping, records.get(url), url, url in start_urls, used_keys)
         else:
@@ -312,7 +318,7 @@ def plan_town(config: Config, ledger: Ledger, town: str, standard: Standard,
         else:
             plan.drops[url] = "旧站模板资源（样式、脚本、版式图片），新站不再使用"
 
-    _settle_aliases(plan)
+    _settle_aliases(plan, {u for u, d in duplicates.items() if d["town"] != town})
     issues.undated = sorted(a["url"] for a in plan.articles if not a.get("date"))
     used = {a["column"] for a in plan.articles}
     issues.empty_columns = [c for c in standard.columns if c.type != "group" and c.slug not in used]
@@ -358,10 +364,13 @@ def _place_page(plan, issues, record, url, target, _town):
         plan.articles.append({**record, "column": target.slug, "town": plan.slug})
 
 
-def _settle_aliases(plan: TownPlan):
-    """Point every alias at a URL that has a fate of its own; others become drops."""
+def _settle_aliases(plan: TownPlan, cross_town: set[str]):
+    """Point every alias at a URL that has a fate of its own; others become drops. Reposts of
+    another township's document keep pointing there: that township's plan places it."""
     placed = {a["url"] for a in plan.articles} | set(plan.list_pages) | set(plan.home_urls) | set(plan.assets)
     for url in list(plan.aliases):
+        if url in cross_town:
+            continue
         target, seen = plan.aliases[url], {url}
         while target in plan.aliases and target not in seen:
             seen.add(target)

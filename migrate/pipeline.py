@@ -29,9 +29,15 @@ def run_crawl(config: Config, towns: list[Township], *, resume=False, proxy=None
 def run_extract(config: Config, towns: list[Township], progress=None) -> dict[str, dict]:
     from migrate.extract.stage import extract_town
 
+    from migrate.dedupe import dedupe_all
+
     with open_ledger(config) as ledger:
         _require_crawled(ledger, towns)
-        return {t.slug: extract_town(config, ledger, t.slug, progress=progress) for t in towns}
+        stats = {t.slug: extract_town(config, ledger, t.slug, progress=progress) for t in towns}
+    duplicates = dedupe_all(config)
+    for slug, town_stats in stats.items():
+        town_stats["duplicates"] = sum(1 for d in duplicates.values() if d["from_town"] == slug)
+    return stats
 
 
 def _require_crawled(ledger: Ledger, towns: list[Township]):

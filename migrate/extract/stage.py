@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -134,6 +135,34 @@ def _feed_records(ledger: Ledger, town: str, records: dict[str, dict]) -> list[d
     return feeds
 
 
+PART_URL = re.compile(r"^(?P<base>.+)_(?P<n>\d{1,3})(?P<ext>\.s?html?)$")
+
+
+def _merge_multipage(records: dict[str, dict]):
+    """`..._1.html`, `..._2.html` continue the article at `....html`: one record with the whole
+    body; the parts are marked `kind: part` so the plan redirects them to the whole."""
+    parts = defaultdict(list)
+    for url, rec in records.items():
+        match = PART_URL.match(url)
+        if rec.get("kind") != "article" or not match:
+            continue
+        base = records.get(match["base"] + match["ext"])
+        if base is not None and base.get("kind") == "article":
+            parts[base["url"]].append((int(match["n"]), rec))
+    for base_url, found in parts.items():
+        base = records[base_url]
+        base["pages"] = [base_url]
+        for _, part in sorted(found, key=lambda item: item[0]):
+            base["body_html"] = (base.get("body_html") or "") + "\n" + (part.get("body_html") or "")
+            base["body_text"] = (base.get("body_text") or "") + "\n" + (part.get("body_text") or "")
+            for key in ("attachments", "images"):
+                seen = {json.dumps(x, sort_keys=True) for x in base.get(key) or []}
+                base[key] = list(base.get(key) or []) + [
+                    x for x in part.get(key) or [] if json.dumps(x, sort_keys=True) not in seen]
+            base["pages"].append(part["url"])
+            part["kind"], part["part_of"] = "part", base_url
+
+
 def _write_atomically(path: Path, records: list[dict]):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".jsonl.tmp")
@@ -160,6 +189,7 @@ def extract_town(config: Config, ledger: Ledger, town: str, progress=None,
     workers = workers or min(os.cpu_count() or 1, 4)
     for rec in _run_extraction(config, todo, progress, workers):
         records[rec["url"]] = rec
+    _merge_multipage(records)
     for feed in _feed_records(ledger, town, records):
         records[feed["url"]] = feed
     _assign_columns(records, ledger, town)
