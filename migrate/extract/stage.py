@@ -7,6 +7,7 @@ more reliable than its own breadcrumb, so they win; the breadcrumb fills in.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,8 +21,19 @@ from migrate.ledger import Ledger
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("text/xml", "application/xml", "application/json", "text/javascript",
               "application/javascript", "text/plain")
-# Bump when extraction rules change, so cached records are redone.
-EXTRACTOR_VERSION = "1"
+
+
+def _extractor_version() -> str:
+    """A digest of the extraction rules' source: cached records are redone when a rule changes."""
+    package = Path(__file__).parent
+    digest = hashlib.sha1()
+    for path in sorted(package.glob("*.py")):
+        if path.name != "stage.py":
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+EXTRACTOR_VERSION = _extractor_version()
 
 
 def _extract_one(args) -> dict:
