@@ -203,6 +203,28 @@ def test_recrawl_from_scratch_supersedes_and_replaces(crawled, tmp_path):
     assert outcomes[-2:] == ["done", "done"]
 
 
+def test_caps_and_robots_override(tmp_path):
+    config = make_workspace(tmp_path / "ws")
+    config.crawl.max_depth = 2
+    config.townships[0].old_site.obey_robots = False       # the county's own site: robots ignored
+    with FixtureSite() as site:
+        crawl_towns(config, config.townships, proxy=site.proxy_url)
+    rows = rows_by_url(config)
+    host = "http://www.fixture.test"
+    assert {u for u, r in rows.items() if r["state"] == "fetched" and r["depth"] > 2} == set()
+    assert rows[host + "/tzgg/202401/t20240105_0.html"]["rule"] == "max-depth"
+    assert (rows[host + "/private/secret.html"]["state"], rows[host + "/private/secret.html"]["status"]) == ("fetched", 404)
+
+    capped = make_workspace(tmp_path / "capped")
+    capped.crawl.max_pages = 5
+    with FixtureSite() as site:
+        crawl_towns(capped, capped.townships, proxy=site.proxy_url)
+    rows = rows_by_url(capped)
+    assert sum(1 for r in rows.values() if r["state"] != "excluded") == 5
+    assert any(r["rule"] == "max-pages" for r in rows.values())
+    assert not any(r["state"] == "queued" for r in rows.values())
+
+
 # ---------------------------------------------------------------------- errors
 
 def test_unreachable_site_is_a_user_error(tmp_path):

@@ -1,7 +1,9 @@
 """The worker → parent channel: one JSON object per line on the worker's stdout.
 
 Events: `{"event": "progress", "done": n, "total": n, "label": "..."}`,
-`{"event": "error", "message": "..."}` (a Chinese message for the user), `{"event": "done"}`.
+`{"event": "error", "message": "...", "hint": ..., "user": true}` (Chinese, for the user; `user`
+when it is bad input rather than a fault), `{"event": "closed", "reason": ...}` (Scrapy closed the
+spider), `{"event": "done"}`.
 Scrapy logs go to stderr (a log file), so stdout carries nothing else.
 """
 

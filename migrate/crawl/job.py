@@ -51,7 +51,3 @@ class CrawlJob:
         data = json.loads(text)
         data["settings"] = CrawlSettings(**data.get("settings", {}))
         return cls(**data)
-
-    @property
-    def workdir_path(self) -> Path:
-        return Path(self.workdir)

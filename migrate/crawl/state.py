@@ -59,8 +59,9 @@ def start_fresh(job: CrawlJob, ledger: Ledger) -> CrawlStart:
     """A crawl from scratch: earlier WARC files move to `superseded/`, ledger rows go."""
     archive_dir = Path(job.archive_dir)
     seal_unfinished(archive_dir)
-    moved = supersede(archive_dir)
+    # Ledger first: if we are killed in between, no row points into a moved file.
     LedgerWriter(ledger, job.town).reset_town()
+    moved = supersede(archive_dir)
     return CrawlStart(superseded=str(moved) if moved else None)
 
 

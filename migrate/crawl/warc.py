@@ -194,10 +194,6 @@ class WarcArchive:
                 os.replace(path, self.final_name(path))
         self.unsealed = []
 
-    @property
-    def files(self) -> list[Path]:
-        return [self.final_name(p) for p in self.unsealed]
-
     # ------------------------------------------------------------------ dedup
 
     def remember(self, digest: str, original: Original):
