@@ -66,6 +66,7 @@ class CrawlSettings:
     max_depth: int = 30
     max_bytes: int = 2 * 1024**3
     max_file_bytes: int = 200 * 1024**2
+    max_seconds: float | None = None
 
 
 @dataclass
@@ -251,7 +252,7 @@ def _read_crawl(r: _Reader | None) -> CrawlSettings:
         return settings
     kinds = {"proxy": str, "concurrency_per_host": int, "delay": float, "retries": int,
              "timeout": float, "user_agent": str, "obey_robots": bool, "max_pages": int,
-             "max_depth": int, "max_bytes": int, "max_file_bytes": int}
+             "max_depth": int, "max_bytes": int, "max_file_bytes": int, "max_seconds": float}
     r.check_keys(list(kinds))
     for key, kind in kinds.items():
         value = r.get(key, kind, default=None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from migrate.config import Config, Township
 from migrate.errors import UserError
 from migrate.ledger import Ledger
-from migrate.mapping import (PlanIssues, load_standard, plan_town, standard_path)
+from migrate.mapping import PlanIssues, load_mapping, load_standard, plan_town, standard_path
 from migrate.plan import Standard, TownPlan
 
 
@@ -68,6 +68,8 @@ def run_map_check(config: Config, towns: list[Township], standard: Standard | No
     """Plan each township. With `apply_quarantine`, screened pages awaiting review are held back
     (screening must have run on the current records)."""
     standard = standard or load_standard(standard_path(config))
+    # Mapping mistakes are reported before anything else: they are what the user is editing.
+    mappings = {town.slug: load_mapping(config, town.slug, standard) for town in towns}
     plans, issues = [], {}
     with open_ledger(config) as ledger:
         _require_crawled(ledger, towns)
@@ -76,7 +78,8 @@ def run_map_check(config: Config, towns: list[Township], standard: Standard | No
             if apply_quarantine:
                 from migrate.screen import quarantined
                 quarantine = quarantined(config, town.slug)
-            plan, town_issues = plan_town(config, ledger, town.slug, standard, quarantine=quarantine)
+            plan, town_issues = plan_town(config, ledger, town.slug, standard, mapping=mappings[town.slug],
+                                          quarantine=quarantine)
             plans.append(plan)
             issues[town.slug] = town_issues
     return MapReport(plans, issues)

@@ -61,37 +61,35 @@ def test_config_yaml_syntax_error(tmp_path):
 def test_mapping_yaml_syntax_error_names_file_and_line(workspace):
     bad = workspace / "mappings" / "taoyuan.yaml"
     lines = bad.read_text(encoding="utf-8").splitlines()
-    lines.insert(4, '  "未闭合的引号: gzdt')
+    insert_at = next(i for i, l in enumerate(lines) if l.startswith("columns:")) + 1
+    lines.insert(insert_at, '  "未闭合的引号: gzdt')
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    from migrate.config import load_config
-    from migrate.errors import MappingError
-    from migrate.mapping import load_mapping, load_standard
-    import pytest
-
-    config = load_config(workspace / "sitemigrate.yaml")
-    with pytest.raises(MappingError) as err:
-        load_mapping(config, "taoyuan", load_standard(workspace / "mappings" / "standard.yaml"))
-    text = err.value.render()
-    assert "taoyuan.yaml" in text and "YAML 语法错误" in text and "第 " in text
+    result = run_cli("map", "check", cwd=workspace)
+    assert_clean_error(result, "taoyuan.yaml", "YAML 语法错误", "第 ")
 
 
 def test_mapping_unknown_slug_names_file_line_and_suggests(workspace):
     path = workspace / "mappings" / "taoyuan.yaml"
     text = path.read_text(encoding="utf-8")
-    key_line = next(l for l in text.splitlines() if l.startswith("  ") and ": " in l and "{" not in l)
-    slug = key_line.rsplit(": ", 1)[1].split("#")[0].strip()
-    path.write_text(text.replace(key_line, key_line.replace(f": {slug}", ": tzggg"), 1), encoding="utf-8")
+    key_line = next(l for l in text.splitlines() if l.startswith("  ") and ": tzgg" in l)
+    path.write_text(text.replace(key_line, key_line.replace(": tzgg", ": tzggg"), 1), encoding="utf-8")
     line = next(i for i, l in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "tzggg" in l)
-    from migrate.config import load_config
-    from migrate.errors import MappingError
-    from migrate.mapping import load_mapping, load_standard
-    import pytest
+    result = run_cli("map", "check", cwd=workspace)
+    assert_clean_error(result, "taoyuan.yaml", f"第 {line} 行", "tzggg", "是否想写 “tzgg”")
 
-    config = load_config(workspace / "sitemigrate.yaml")
-    with pytest.raises(MappingError) as err:
-        load_mapping(config, "taoyuan", load_standard(workspace / "mappings" / "standard.yaml"))
-    text = err.value.render()
-    assert f"第 {line} 行" in text and "tzggg" in text and "tzgg" in text and "taoyuan.yaml" in text
+
+def test_mapping_group_column_and_drop_without_reason(workspace):
+    path = workspace / "mappings" / "qingshi.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(": xxgkzn", ": zfxxgk", 1), encoding="utf-8")
+    assert_clean_error(run_cli("map", "check", "qingshi", cwd=workspace), "qingshi.yaml", "栏目分组", "xxgkzn")
+    path.write_text(text.replace(": jgzn", ": {drop: \"\"}", 1), encoding="utf-8")
+    assert_clean_error(run_cli("map", "check", "qingshi", cwd=workspace), "qingshi.yaml", "没有写理由")
+
+
+def test_missing_mapping_file_says_how_to_make_one(workspace):
+    (workspace / "mappings" / "liuhe.yaml").unlink()
+    assert_clean_error(run_cli("map", "check", cwd=workspace), "liuhe.yaml", "map suggest liuhe")
 
 
 def test_unknown_township(tmp_path):
