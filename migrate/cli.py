@@ -30,13 +30,13 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             help="乡镇政府网站关停上移迁移工具：归档 → 抽取 → 筛查 → 栏目映射 → 重建 → 重定向 → 核验 → 发布。")
 @click.option("--config", "config_path", envvar="SITEMIGRATE_CONFIG", type=click.Path(dir_okay=False),
               help=f"工作区配置文件（默认为当前目录下的 {CONFIG_NAME}）。")
-@click.version_option(__version__, prog_name="sitemigrate")
+@click.version_option(__version__, prog_name="sitemigrate", help="显示版本并退出。")
 @click.pass_context
 def cli(ctx, config_path):
-    """乡镇政府网站关停上移迁移工具：归档 → 抽取 → 栏目映射 → 重建 → 重定向 → 核验 → 发布。"""
     ctx.obj = Context(config_path)
 
 
@@ -292,9 +292,9 @@ def status(ctx):
     with Ledger(config.ledger_path) as ledger:
         for town in config.townships:
             counts = ledger.counts(town.slug)
-            fates = {r[0]: r[1] for r in ledger.db.execute(
-                "SELECT COALESCE(fate, '未定'), COUNT(*) FROM urls WHERE town=? AND state='fetched' GROUP BY 1",
-                (town.slug,))}
+            names = {"page": "新站页面", "redirect": "跳转", "drop": "撤销(410)", None: "尚未构建"}
+            fates = {names.get(r[0], r[0]): r[1] for r in ledger.db.execute(
+                "SELECT fate, COUNT(*) FROM urls WHERE town=? AND state='fetched' GROUP BY 1", (town.slug,))}
             click.echo(f"{town.name}（{town.slug}）：已归档 {counts.get('fetched', 0)}，排除 {counts.get('excluded', 0)}，"
                        f"失败 {counts.get('failed', 0)}；去向 " + "，".join(f"{k} {v}" for k, v in sorted(fates.items())))
 
