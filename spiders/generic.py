@@ -30,7 +30,7 @@ from twisted.internet.error import (ConnectError, ConnectionRefusedError, DNSLoo
 
 from migrate.archive import media_type
 from migrate.crawl import pagination
-from migrate.crawl.classify import PAGE_TYPES, file_name, is_attachment_disposition, kind_of
+from migrate.crawl.classify import PAGE_TYPES, file_name, is_attachment_disposition, is_sitemap, kind_of
 from migrate.crawl.discovery import (LINK_TABLE_SOURCES, FoundLink, absolute, base_of, decode_page,
                                      fallback_links, markup_links, parse_html, refresh_links, script_links, script_texts)
 from migrate.crawl.job import CrawlJob
@@ -125,8 +125,7 @@ class GovSiteSpider(scrapy.Spider):
             return ROBOTS
         if pagination.is_dataproxy(pending.url):
             return DATAPROXY
-        if (pending.found_on or "").endswith("/robots.txt") or (
-                "sitemap" in path and path.endswith((".xml", ".xml.gz"))):
+        if is_sitemap(pending.url, pending.found_on):
             return SITEMAP
         return PAGE
 

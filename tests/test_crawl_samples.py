@@ -9,9 +9,11 @@ import pytest
 
 from migrate.archive import read_record
 from migrate.config import load_config
+from migrate.crawl import classify
 from migrate.crawl import crawl_towns
 from migrate.ledger import Ledger
 from migrate.samples import truth
+from migrate.samples.discovery_cases import DISCOVERY_CASES
 from migrate.samples.server import start_sample_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +41,7 @@ def sample_crawl(tmp_path_factory):
 
 def is_crawl_infrastructure(row: dict) -> bool:
     """robots.txt and sitemaps: archived, but not part of the site's linked pages."""
-    path = row["url"].split("/", 3)[-1]
-    return path in ("robots.txt", "sitemap.xml") or (row["found_on"] or "").endswith("/robots.txt")
+    return classify.is_crawl_infrastructure(row["url"], row["found_on"])
 
 
 @pytest.mark.parametrize("town", ["taoyuan", "qingshi", "liuhe"])
@@ -91,3 +92,24 @@ def test_every_warc_file_passes_warcio_check(sample_crawl):
     for path in files:
         result = subprocess.run(["warcio", "check", str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("case", sorted(DISCOVERY_CASES))
+def test_discovery_case(sample_crawl, case):
+    """Each way of finding a URL (migrate.samples.discovery_cases) leads the crawl to its page."""
+    config, _, rows = sample_crawl
+    found = DISCOVERY_CASES[case]
+    town = rows[found.town]
+    assert (town[found.via]["state"], town[found.via]["status"]) == ("fetched", 200), found.via
+    row = town.get(found.url)
+    assert row is not None and (row["state"], row["status"]) == ("fetched", 200), found.url
+    if found.check == "found_on":
+        assert row["found_on"] in (found.via, *found.via_aliases)
+    else:
+        with Ledger(config.ledger_path) as ledger:
+            texts = {link["text"] for link in ledger.linked_from(found.town, found.url) if link["src"] == found.via}
+        assert texts, f"no link {found.via} → {found.url}"
+        if found.text is not None:
+            assert texts == {found.text}
+    if found.filename is not None:
+        assert (row["kind"], row["filename"]) == ("attachment", found.filename)

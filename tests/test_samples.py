@@ -464,3 +464,13 @@ def test_mappings_cover_every_column_and_the_standard():
         assert len(drops) <= 1
         received |= {t.slug for t in mapping.columns.values() if t.slug}
     assert {c.slug for c in standard.columns if c.type != "group"} <= received
+
+
+def test_every_discovery_case_leads_to_a_served_expected_url():
+    from migrate.samples.discovery_cases import DISCOVERY_CASES, served
+
+    assert len(DISCOVERY_CASES) >= 29
+    for case in DISCOVERY_CASES.values():
+        expected = truth.expected_archivable_urls(case.town)
+        assert served(case) is not None and case.url in expected, case.name
+        assert case.via in expected or case.via.endswith(".xml"), case.name

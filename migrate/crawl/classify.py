@@ -108,6 +108,17 @@ def file_name(url: str, disposition: bytes | None, link_text: str | None) -> str
     return text[:120] or None
 
 
+def is_sitemap(url: str, found_on: str | None = None) -> bool:
+    """A sitemap: named by robots.txt, or an XML file called sitemap (its index's children too)."""
+    path = urlsplit(url).path.lower()
+    return (found_on or "").endswith("/robots.txt") or ("sitemap" in path and path.endswith((".xml", ".xml.gz")))
+
+
+def is_crawl_infrastructure(url: str, found_on: str | None = None) -> bool:
+    """robots.txt and sitemaps: archived because the crawler reads them, not pages of the site."""
+    return urlsplit(url).path == "/robots.txt" or is_sitemap(url, found_on)
+
+
 def is_attachment_disposition(disposition: bytes | None) -> bool:
     return bool(disposition and ATTACHMENT_DISPOSITION.match(disposition))
 

@@ -46,13 +46,22 @@ WRITTEN_MARKUP = re.compile(r"""(href|src)\s*=\s*\\?["']([^"'\\+{}$\s<>]+)\\?["'
 REFRESH = re.compile(r"""^\s*\d*\s*[;,]?\s*url\s*=\s*["']?([^"']+)""", re.I)
 
 
+# Browsers encode the query of a link in the page's encoding, except that pages in a Unicode
+# encoding (with or without a BOM) use UTF-8: never a BOM or UTF-16 bytes in a URL.
+URL_CODECS = {"utf-8-sig": "utf-8", "utf-16": "utf-8", "utf-16-le": "utf-8", "utf-16-be": "utf-8",
+              "utf-32": "utf-8", "utf-32-le": "utf-8", "utf-32-be": "utf-8"}
+
+
 def decode_page(body: bytes, declared: str | None, forced: str | None = None) -> tuple[str, str]:
-    """Page text and the codec used: `forced` (the township's `old_site.encoding`) if set,
-    else decided from the bytes (GB2312/GBK read as GB18030; declarations are only hints)."""
+    """Page text and the codec its links' queries are encoded in: `forced` (the township's
+    `old_site.encoding`) if set, else decided from the bytes (GB2312/GBK read as GB18030;
+    declarations are only hints)."""
     if forced:
         codec = normalise_charset(forced) or forced
-        return body.decode(codec, errors="replace"), codec
-    return decode_html(body, declared)
+        text = body.decode(codec, errors="replace")
+    else:
+        text, codec = decode_html(body, declared)
+    return text, URL_CODECS.get(codec.lower(), codec)
 
 
 def parse_html(text: str):

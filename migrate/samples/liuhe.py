@@ -114,7 +114,8 @@ ARTICLES = [
     (8, "2018-04-10 09:00", "柳河街道政府信息公开保密审查制度", "rules:保密审查", {}),
     (8, "2018-04-10 09:10", "柳河街道政府信息公开工作考核制度", "rules:考核", {}),
     (12, "2019-01-15 10:00", "柳河街道办事处政府信息公开指南", "open_guide:LHJD", {}),
-    (9, "2018-05-16 09:00", "城乡居民基本养老保险参保登记", "guide:pension", {}),
+    (9, "2018-05-16 09:00", "城乡居民基本养老保险参保登记", "guide:pension",
+     {"att": [("城乡居民养老保险参保登记表.doc", "", "download")]}),
     (9, "2018-05-16 09:10", "最低生活保障申请", "guide:dibao", {}),
     (9, "2018-05-16 09:20", "高龄津贴申领", "guide:elderly",
      {"att": [("高龄津贴申请表.xls", "/UploadFiles/附件", "gbk")]}),
@@ -129,7 +130,10 @@ ARTICLES = [
 ]
 
 ASP_PAGES = {"/index.asp", "/top.asp", "/left.asp", "/main.asp", "/list.asp", "/show.asp", "/calendar.asp"}
-KEY_PARAMS = {"/list.asp": ("classid", "page"), "/show.asp": ("id",)}
+KEY_PARAMS = {"/list.asp": ("classid", "page"), "/show.asp": ("id",), "/photo.asp": ("page",),
+              "/download.asp": ("id",)}
+FIRST_PAGE = {"/list.asp": "1", "/photo.asp": "0"}     # list.asp counts pages from 1, photo.asp from 0
+PHOTOS_PER_PAGE = 1
 
 
 def asp_time(moment: datetime, seconds: int) -> str:
@@ -204,11 +208,18 @@ class Liuhe(SampleSite):
             url = self.url(f"/UploadFiles/{day.year}/{day:%Y%m}/{day:%Y%m%d%H%M%S}{rng.randint(100, 999)}.jpg")
             self.add_picture(art, url, i, (200, 150))
         for name, folder, how in art.options.get("att", []):
+            headers = []
             if how == "numeric":
                 path = f"{folder}/{day:%Y%m%d%H%M}{rng.randint(10, 99)}.{name.rsplit('.', 1)[1]}"
+            elif how == "download":
+                # download.asp names the file with its raw UTF-8 bytes in Content-Disposition
+                path = f"/download.asp?id={art.id}"
+                headers = [("Content-Disposition", f'attachment; filename="{name}"'.encode("utf-8").decode("latin-1"))]
             else:
                 path = quote(f"{folder}/{name}", safe="/", encoding="gbk" if how == "gbk" else "utf-8")
-            asset = assets.attachment(self.url(path), name, art)
+            asset = assets.attachment(self.url(path), name, art, headers=headers)
+            if headers:
+                asset.mime = "application/octet-stream"
             art.attachments.append(asset)
             self.add_file(asset)
 
@@ -228,7 +239,7 @@ class Liuhe(SampleSite):
         if not wanted:
             return path
         params = dict(re.findall(r"([^&=]+)=([^&]*)", query.lower()))
-        if params.get("page") == "1":
+        if path in FIRST_PAGE and params.get("page") == FIRST_PAGE[path]:
             params.pop("page")
         return path + "?" + "&".join(f"{k}={params[k]}" for k in wanted if k in params)
 
@@ -267,6 +278,7 @@ class Liuhe(SampleSite):
         self.add(self.url("/robots.txt"), Resource(ROBOTS.encode("ascii"), "text/plain", "robots", LAUNCHED))
         self.add(self.url("/admin/login.asp"), Resource(ADMIN.encode("gbk"), "text/html", "admin", LAUNCHED))
         self.broken = {self.url("/zhuanti/wmcj/index.asp")}
+        self._render_tools()
 
     def _render_asp(self, path: str, params: dict[str, str], sid: str | None) -> Resource | None:
         if path == "/index.asp":
@@ -322,10 +334,13 @@ class Liuhe(SampleSite):
         nav = " | ".join(f'<a href="{href(f"list.asp?classid={c.key}")}" target=mainFrame>{esc(c.name)}</a>'
                          for c in self.columns)
         body = (f'<TABLE width=778 border=0 align=center cellPadding=0 cellSpacing=0>\n'
-                f'<TR><TD><IMG src="{links("images/top.jpg")}" width=778 height=100 alt="柳河街道办事处"></TD></TR>\n'
+                f'<TR><TD><IMG src="{links("images/top.jpg")}" width=778 height=100 alt="柳河街道办事处" usemap="#topmap" border=0></TD></TR>\n'
                 f'<TR><TD class=nav bgColor=#0a5ca8 height=28>&nbsp;<a href="{href("main.asp")}" target=mainFrame>首 页</a> | {nav}'
-                f' | <a href="{href(f"main.asp?sid={SESSION}") if not sid else href("main.asp")}" target=mainFrame>刷新</a>\n'
-                f"</TABLE>")
+                f' | <a href="{href(f"main.asp?sid={SESSION}") if not sid else href("main.asp")}" target=mainFrame>刷新</a>'
+                f' | <a href="{links("en/")}" target=_top>English</a>\n'
+                f"</TABLE>\n"
+                f'<map name="topmap"><area shape="rect" coords="640,20,770,90" href="{links("ditu.asp")}" '
+                f'target=mainFrame alt="辖区地图"></map>')
         return Resource(self._html(links, "柳河街道办事处", body).encode("gbk"), "text/html; Charset=gb2312", "frame",
                         LAUNCHED, links=links.urls)
 
@@ -336,12 +351,15 @@ class Liuhe(SampleSite):
                        for c in self.menu)
         links.implied(f"show.asp?id={guide.id}")
         links.implied("list.asp?classid=10")
+        links.implied("xinfang.asp")
         body = (f'<TABLE width=180 border=0 cellpadding=0 cellspacing=0>\n'
                 f'<TR><TD background="{links("images/left_bg.gif")}" height=24><b>政务公开</b></TD></TR>\n'
                 f"<TR><TD style=\"line-height:22px\">\n{menu}"
                 f"·<a href=\"#\" onclick=\"window.open('show.asp?id={guide.id}','xxgkzn','width=760,height=560,scrollbars=yes');"
                 f'return false;">政府信息公开指南</a><br>\n'
                 f"·<a href=\"javascript:void(0)\" onclick=\"location.href='list.asp?classid=10'\">主任信箱</a><br>\n"
+                f'·<a href="javascript:xinfang()">信访指南</a><br>\n'
+                '<script language="javascript">function xinfang(){ location.href = "xinfang.asp"; }</script>\n'
                 f'<TR><TD>信息日历：<a href="{href("calendar.asp?date=2021-06-22")}" target=mainFrame>2021年6月</a>\n'
                 f"</TABLE>")
         return Resource(self._html(links, "导航", body).encode("gbk"), "text/html; Charset=gb2312", "frame",
@@ -370,7 +388,12 @@ class Liuhe(SampleSite):
                 + f"</marquee>\n<TR><TD valign=top colspan=2>{box(5, 8)}{box(9, 4)}{box(11, 3)}\n"
                 f'<TR><TD colspan=2 align=center><a href="{href("calendar.asp?date=2019-01-01")}">信息日历</a> | '
                 f'<a href="{links("http://www.liuhe.yunxi.gov.cn:8080/main.asp")}" target=_blank>备用线路</a> | '
-                f'<a href="{links("admin/login.asp")}">管理登录</a>\n</TABLE>\n{self._footer()}')
+                f'<a href="{links("bmfw/")}" target=_blank>便民服务</a> | <a href="{links("photo.asp")}">图片集锦</a> | '
+                f'<a href="{links("admin/login.asp")}">管理登录</a>\n'
+                f'<TR><TD colspan=2 align=center><iframe src="{links("vote.asp")}" width=370 height=120 frameborder=0 '
+                f"scrolling=no></iframe>\n</TABLE>\n{self._footer()}\n"
+                '<script language="javascript">window.open("gonggao.asp","gonggao","width=420,height=320,top=120,left=300");</script>')
+        links.implied("gonggao.asp")
         return Resource(self._html(links, "柳河街道办事处", body).encode("gbk"), "text/html", "home",
                         max(a.published for a in self.articles), links=links.urls)
 
@@ -482,10 +505,106 @@ class Liuhe(SampleSite):
                 f"<TR><TD>{rows or '本日无信息'}\n<TR><TD align=center>{' | '.join(nav)}\n</TABLE>")
         return Resource(self._html(links, "信息日历", body).encode("gbk"), "text/html", "trap", None, links=links.urls)
 
+    # -------------------------------------------------------------- utility pages
+    # Small pages that are not articles, each reached in one odd way (see DISCOVERY_CASES in
+    # migrate.samples.truth): an iframe, an image map, a refresh tag, scripts, a 0-based gallery,
+    # a Big5 page and a download whose file name is raw UTF-8 in Content-Disposition.
+
+    def _render_tools(self):
+        simple = {
+            "/vote.asp": ("网上调查", "您对街道便民服务中心的服务是否满意", ["满意", "基本满意", "不满意"]),
+            "/ditu.asp": ("辖区地图", "柳河街道辖区社区分布", TOWN.villages),
+            "/xinfang.asp": ("信访指南", "信访接待", ["接待地点：街道办事处一楼信访接待室", "接待时间：周一至周五",
+                                                "来信地址：" + TOWN.extra["address"], "咨询电话：" + TOWN.phone]),
+            "/gonggao.asp": ("网站公告", "网站公告", ["本站内容逐步迁移至云溪县人民政府门户网站",
+                                                "迁移期间本站照常访问"]),
+        }
+        for path, (title, heading, lines) in simple.items():
+            self.add(self.url(path), self._tool_page(path, title, heading, lines))
+        self.add(self.url("/bmfw/"), _entry_page("便民服务", '<meta http-equiv="refresh" content="0; url=../bmfw.asp">',
+                                                 self.url("/bmfw.asp")))
+        self.add(self.url("/en/"), _entry_page("English", '<script language="javascript">window.location = "../english.asp";</script>',
+                                               self.url("/english.asp")))
+        self.add(self.url("/english.asp"), self._english_page())
+        self.add(self.url("/bmfw.asp"), self._service_page())
+        self.add(self.url("/tbfw.asp"), self._big5_page())
+        photos = [(a, p) for a in sorted(self.articles, key=lambda a: (a.published, a.id), reverse=True)
+                  if a.column.key != "2" for p in a.images]      # news pictures, not the leaders' portraits
+        pages = [photos[i:i + PHOTOS_PER_PAGE] for i in range(0, len(photos), PHOTOS_PER_PAGE)]
+        for number, items in enumerate(pages):
+            self.add(self._photo_url(number), self._photo_page(number, len(pages), items))
+
+    def _tool_page(self, path: str, title: str, heading: str, lines: list[str]) -> Resource:
+        links = Links(self.url(path))
+        rows = "".join(f"<TR><TD height=24>·{esc(line)}\n" for line in lines)
+        body = (f"<TABLE width=360 border=0 align=center cellpadding=0 cellspacing=0>\n"
+                f"<TR><TD class=boxtitle>{esc(heading)}\n{rows}</TABLE>")
+        return Resource(self._html(links, f"{title}-柳河街道办事处", body).encode("gbk"), "text/html", "tool",
+                        LAUNCHED, links=links.urls)
+
+    def _english_page(self) -> Resource:
+        links = Links(self.url("/english.asp"))
+        body = ("<TABLE width=600 border=0 align=center><TR><TD><b>Liuhe Subdistrict Office, Yunxi County</b>\n"
+                f"<TR><TD>Address: No. 9 Binhe Road<br>Tel: {TOWN.phone}<br>"
+                f'<a href="{links("index.asp")}" target=_top>中文版</a>\n</TABLE>')
+        return Resource(self._html(links, "Liuhe Subdistrict Office", body).encode("gbk"), "text/html", "tool",
+                        LAUNCHED, links=links.urls)
+
+    def _service_page(self) -> Resource:
+        links = Links(self.url("/bmfw.asp"))
+        body = (f"<TABLE width=600 border=0 align=center cellpadding=0 cellspacing=0>\n"
+                f"<TR><TD class=boxtitle>便民服务导航\n"
+                f'<TR><TD height=24>·<a href="{links("list.asp?classid=9")}">办事指南</a>\n'
+                f'<TR><TD height=24>·<a href="{links("tbfw.asp")}">臺胞服務（繁體）</a>\n</TABLE>')
+        return Resource(self._html(links, "便民服务-柳河街道办事处", body).encode("gbk"), "text/html", "tool",
+                        LAUNCHED, links=links.urls)
+
+    def _big5_page(self) -> Resource:
+        """A page the Taiwan affairs office wrote in Big5, with Traditional link texts."""
+        links = Links(self.url("/tbfw.asp"))
+        html = ('<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=big5">\n'
+                "<title>臺胞服務－柳河街道辦事處</title>\n</head>\n<body>\n<TABLE width=600 align=center>\n"
+                "<TR><TD><b>臺胞服務指南</b>\n"
+                f'<TR><TD>·<a href="{links("list.asp?classid=1")}">街道概況</a>\n'
+                f'<TR><TD>·<a href="{links("list.asp?classid=9")}">便民服務</a>\n'
+                f"<TR><TD>聯繫電話：{TOWN.phone}\n</TABLE>\n</body>\n</html>\n")
+        return Resource(html.encode("big5"), "text/html", "tool", LAUNCHED, links=links.urls)
+
+    def _photo_url(self, number: int) -> str:
+        return self.url("/photo.asp" if number == 0 else f"/photo.asp?page={number}")
+
+    def _photo_page(self, number: int, total: int, items: list) -> Resource:
+        """A gallery counted from page 0 whose pager shows only the first two numbers and the
+        last page: the pages in between are reached by filling the gap."""
+        links = Links(self._photo_url(number))
+        cells = "".join(f'<TD align=center><a href="{links(f"show.asp?id={a.id}")}" target=_blank>'
+                        f'<IMG src="{links(_rel(p.url))}" width=160 height=120 border=0></a><br>'
+                        f'<a href="{links(f"show.asp?id={a.id}")}" target=_blank>{esc(a.title)}</a>[{asp_date(a.published)}]\n'
+                        for a, p in items)
+        shown = [n for n in (0, 1) if n < total]
+        numbers = " ".join(str(n + 1) if n == number else f'<a href="{links(_rel(self._photo_url(n)))}">{n + 1}</a>'
+                           for n in shown)
+        last = f'<a href="{links(_rel(self._photo_url(total - 1)))}">尾页</a>' if number != total - 1 else "尾页"
+        for n in range(total):
+            if n != number:
+                links.implied(_rel(self._photo_url(n)))
+        body = (f"<TABLE width=760 border=0 align=center cellpadding=0 cellspacing=0>\n"
+                f"<TR><TD class=boxtitle colspan=2>图片集锦\n<TR>{cells}"
+                f"<TR><TD colspan=2 align=center>{numbers} … {last}\n</TABLE>\n{self._footer()}")
+        return Resource(self._html(links, "图片集锦-柳河街道办事处", body).encode("gbk"), "text/html", "list",
+                        LAUNCHED, links=links.urls)
+
     def _footer(self) -> str:
         return (f"<TABLE width=760 border=0 align=center cellpadding=0 cellspacing=0 bgcolor=#eeeeee>"
                 f"<TR><TD align=center height=60>柳河街道办事处 版权所有　地址：{TOWN.extra['address']}　电话：{TOWN.phone}<br>"
                 f'<a href="https://beian.miit.gov.cn/" target=_blank>{ICP}</a>　建议使用1024×768分辨率浏览\n</TABLE>')
+
+
+def _entry_page(title: str, head: str, target: str) -> Resource:
+    """An old entry folder whose index only sends the browser on (refresh tag or script)."""
+    html = (f'<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html; charset=gb2312">\n'
+            f"<title>{esc(title)}</title>\n{head}\n</head>\n<body></body>\n</html>\n")
+    return Resource(html.encode("gbk"), "text/html", "tool", LAUNCHED, links=[target])
 
 
 def _rel(url: str) -> str:

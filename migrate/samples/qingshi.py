@@ -47,6 +47,10 @@ COLUMNS = [
                                (5553, "法定主动公开内容"), (5554, "政府信息公开年报")]),
 ]
 XXGK_COLUMNS = {5545, 5551, 5552, 5553, 5554}
+# Columns whose first page gives no `<nextgroup>` link: jpage asks for the rest in POST ranges.
+POST_COLUMNS = {5544}
+SITEMAP_INDEX = "/sitemap_index.xml"          # named only in robots.txt
+SITEMAP = "/sitemap/sitemap_1.xml"
 
 PROFILE = [
     [("p", "青石乡地处云溪县北部山区，因境内多青石而得名。东接桃源镇，南邻柳河街道，北与邻县交界，"
@@ -161,6 +165,14 @@ def dataproxy_path(column_id: int, page: int) -> str:
     return f"{DATAPROXY}?page={page}&" + urlencode(ajax_params(column_id))
 
 
+def dataproxy_range_path(column_id: int, start: int, per_page: int) -> str:
+    """One POST dataproxy request written as a URL: the range fields and the column's
+    `ajaxParam`, the fields jpage posts (the key a crawler records the answer under)."""
+    form = {"startrecord": str(start), "endrecord": str(start + per_page - 1), "perpage": str(per_page),
+            **ajax_params(column_id)}
+    return f"{DATAPROXY}?" + urlencode(form)
+
+
 def _publicity(kind: str, rng, when: datetime) -> list:
     """公示 tables. The 低保 list has one row that the clerk forgot to mask (a real ID and mobile)."""
     villages = TOWN.villages
@@ -220,7 +232,8 @@ class Qingshi(SampleSite):
 
     def _build_columns(self):
         for col_id, name, per_page, children in COLUMNS:
-            top = self.add_column(name, str(col_id), per_page=per_page or 15, pager="group" if children else "jpage")
+            pager = "group" if children else "post" if col_id in POST_COLUMNS else "jpage"
+            top = self.add_column(name, str(col_id), per_page=per_page or 15, pager=pager)
             for child_id, child_name in children:
                 self.add_column(child_name, str(child_id), top, per_page=15, pager="jpage")
 
@@ -327,7 +340,8 @@ class Qingshi(SampleSite):
         links = Links(self.url(DATAPROXY))
         records = "\n".join(f"<record><![CDATA[{_record(links, a)}]]></record>" for a in items[start - 1:end])
         next_group = ""
-        if column is not None and page < total_pages:
+        # Answers to POST ranges name no next group: the page computes the ranges itself.
+        if column is not None and page < total_pages and not fields.get("startrecord"):
             next_group = f'<a href="{links(dataproxy_path(int(column.key), page + 1))}"></a>'
         xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<nextgroup><![CDATA[{next_group}]]></nextgroup>\n'
                f"<totalrecord>{len(items)}</totalrecord>\n<totalpage>{total_pages}</totalpage>\n"
@@ -346,11 +360,40 @@ class Qingshi(SampleSite):
                 self.add(url, self._group_page(column, url))
                 continue
             pages = len(column.pages())
-            column.list_urls = [url] + [self.url(dataproxy_path(int(column.key), p)) for p in range(2, pages + 1)]
+            col_id, per = int(column.key), column.per_page
+            later = [dataproxy_range_path(col_id, (p - 1) * per + 1, per) if column.pager == "post"
+                     else dataproxy_path(col_id, p) for p in range(2, pages + 1)]
+            column.list_urls = [url] + [self.url(path) for path in later]
             self.add(url, self._list_page(column, url))
         for art in self.articles:
             self.add(art.url, self._article_page(art))
-        self.add(self.url("/robots.txt"), Resource(ROBOTS.encode("ascii"), "text/plain", "robots", LAUNCHED))
+        robots = ROBOTS + f"Sitemap: {self.url(SITEMAP_INDEX)}\n"
+        self.add(self.url("/robots.txt"), Resource(robots.encode("ascii"), "text/plain", "robots", LAUNCHED,
+                                                   links=[self.url(SITEMAP_INDEX)]))
+        self._render_sitemaps(latest)
+
+    def _render_sitemaps(self, latest: datetime):
+        """A sitemap index that only robots.txt names, and the one sitemap it lists. The site
+        guide (`/wzdh.html`) is listed there and linked from nowhere else."""
+        index = ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                 f"<sitemap><loc>{self.url(SITEMAP)}</loc><lastmod>{latest:%Y-%m-%d}</lastmod></sitemap>\n</sitemapindex>\n")
+        self.add(self.url(SITEMAP_INDEX), Resource(index.encode("utf-8"), "application/xml", "sitemap", latest,
+                                                   links=[self.url(SITEMAP)]))
+        urls = [self.url("/index.html"), self.url("/wzdh.html")] + [c.list_urls[0] for c in self.all_columns()]
+        entries = "".join(f"<url><loc>{u}</loc></url>\n" for u in urls)
+        xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+               + entries + "</urlset>\n")
+        self.add(self.url(SITEMAP), Resource(xml.encode("utf-8"), "application/xml", "sitemap", latest, links=urls))
+        self.add(self.url("/wzdh.html"), self._guide_page())
+
+    def _guide_page(self) -> Resource:
+        """网站导航, saved by an editor that writes a UTF-8 BOM and declares no charset anywhere."""
+        links = Links(self.url("/wzdh.html"))
+        items = "".join(f'<li><a href="{links(f"/col/col{c.key}/index.html")}">{esc(c.name)}</a></li>'
+                        for c in self.columns)
+        html = ("<html>\n<head>\n<title>网站导航</title>\n</head>\n<body>\n<h3>网站导航</h3>\n"
+                f'<ul class="sitemap">{items}</ul>\n</body>\n</html>\n')
+        return Resource(b"\xef\xbb\xbf" + html.encode("utf-8"), "text/html", "tool", LAUNCHED, links=links.urls)
 
     def _frame(self, links: Links, title: str, body: str, head: str = "") -> str:
         nav = "".join(f'<li><a href="{links(f"/col/col{c.key}/index.html")}">{esc(c.name)}</a></li>' for c in self.columns)
@@ -415,7 +458,7 @@ class Qingshi(SampleSite):
         first = column.pages()[0]
         records = "\n".join(f"<record><![CDATA[{_record(links, a)}]]></record>" for a in first)
         next_group = ""
-        if len(column.list_urls) > 1:
+        if len(column.list_urls) > 1 and column.pager != "post":
             next_group = f'<a href="{dataproxy_path(col_id, 2)}"></a>'
         for later in column.list_urls[1:]:
             links.implied(later)

@@ -279,8 +279,10 @@ class Taoyuan(SampleSite):
                 pages = [art.url, *art.more_urls]
                 for n, url in enumerate(pages):
                     self.add(url, self._article_page(art, n, len(pages), newer, older))
-        self.add(self.url("/robots.txt"), Resource(ROBOTS.encode("ascii"), "text/plain", "robots", LAUNCHED))
+        self.add(self.url("/robots.txt"), Resource(ROBOTS.encode("ascii"), "text/plain", "robots", LAUNCHED,
+                                                   links=[self.url("/sitemap.xml")]))
         self.add(self.url("/sitemap.xml"), self._sitemap(latest))
+        self.add(self.url("/wzdt.html"), self._site_map_page())
         self.add(self.url("/admin/index.html"), Resource(ADMIN.encode("gbk"), "text/html", "admin", LAUNCHED))
 
     def _frame(self, links: Links, path: str, title: str, body: str, head: str = "",
@@ -487,10 +489,23 @@ class Taoyuan(SampleSite):
         urls = [(self.start_url, latest)]
         urls += [(c.list_urls[0], latest) for c in self.all_columns()]
         urls += [(a.url, a.published) for a in sorted(self.articles, key=lambda a: a.url)]
+        urls.append((self.url("/wzdt.html"), LAUNCHED))       # the site map page: linked from nowhere else
         entries = "".join(f"<url><loc>{u}</loc><lastmod>{d:%Y-%m-%d}</lastmod></url>\n" for u, d in urls)
         xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                + entries + "</urlset>\n")
-        return Resource(xml.encode("utf-8"), "application/xml", "sitemap", latest)
+        return Resource(xml.encode("utf-8"), "application/xml", "sitemap", latest, links=[u for u, _ in urls])
+
+    def _site_map_page(self) -> Resource:
+        """网站地图: every column, as the CMS generated it; only sitemap.xml lists this page."""
+        path = "/wzdt.html"
+        links = Links(self.url(path))
+        r = lambda target: links(relhref(path, target))  # noqa: E731
+        rows = "".join(f'<dt><a href="{r(f"/{c.key}/index.html")}">{esc(c.name)}</a></dt>'
+                       + "".join(f'<dd><a href="{r(f"/{k.key}/index.html")}">{esc(k.name)}</a></dd>' for k in c.children)
+                       for c in self.columns)
+        body = f'<div class="list_title">网站地图</div>\n<dl class="wzdt">{rows}</dl>'
+        page = self._frame(links, path, "网站地图_桃源镇人民政府", body)
+        return Resource(self._encode(page), "text/html", "tool", LAUNCHED, links=links.urls)
 
 
 def _short(title: str, n: int) -> str:

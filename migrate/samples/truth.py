@@ -16,8 +16,15 @@ All URLs are in `migrate.urls.canonical_url` form on the www host (the key the l
   (including each later page that exists only as a dataproxy answer), attachments, images and
   template assets; never trap URLs, URLs robots.txt disallows, or links that answer 404.
 
+The walk starts where a complete crawler starts: the homepage, robots.txt and /sitemap.xml
+(sitemaps, and pages only a sitemap lists, are followed; robots.txt and sitemaps themselves are
+not counted as site content).
+
 qingshi's later list pages are GET requests to `dataproxy.jsp` in the form the first list page's
-`<nextgroup>` writes (`?page=N&col=…&columnid=…&webname=…`); see `dataproxy_url`.
+`<nextgroup>` writes (`?page=N&col=…&columnid=…&webname=…`, see `dataproxy_url`), except for the
+columns in `qingshi.POST_COLUMNS`, whose first page names no next group: their later pages are
+POST ranges, keyed by the URL carrying the posted fields (`qingshi.dataproxy_range_path`).
+Each way of finding a URL is named in `migrate.samples.discovery_cases`.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from migrate.samples.model import Column, SampleSite
 from migrate.samples.sites import sample_sites
 from migrate.urls import canonical_url, host_of
 
-PAGE_KINDS = {"home": "page", "frame": "page", "article": "page", "article-page": "page",
+PAGE_KINDS = {"home": "page", "frame": "page", "article": "page", "article-page": "page", "tool": "page",
               "list": "list", "group": "list", "dataproxy": "list",
               "attachment": "attachment", "image": "image", "asset": "asset"}
 
@@ -44,6 +51,7 @@ TRAP_URL_PATTERNS = [
     {"town": "liuhe", "kind": "session", "pattern": r"[?&]sid=[^&]+",
      "example": "http://www.liuhe.yunxi.gov.cn/main.asp?sid=5F3A9C2E71B4D8A6"},
 ]
+INFRASTRUCTURE_KINDS = {"robots", "sitemap"}
 _TRAPS = [re.compile(t["pattern"], re.IGNORECASE) for t in TRAP_URL_PATTERNS]
 
 
@@ -97,25 +105,36 @@ def _in_site(site: SampleSite, url: str) -> str | None:
     return canonical_url(urlunsplit(("http", site.www, parts.path, parts.query, "")))
 
 
+def _entry_points(site: SampleSite) -> list[str]:
+    """Where a complete crawl starts: the homepage, robots.txt (naming sitemaps) and the
+    conventional /sitemap.xml."""
+    return [canonical_url(site.start_url), canonical_url(site.url("/robots.txt")),
+            canonical_url(site.url("/sitemap.xml"))]
+
+
 def _walk(site: SampleSite) -> tuple[dict[str, str], set[str], set[str]]:
-    """Breadth-first walk of the served link graph from the start URL, the way a complete
-    crawler walks it. Returns (url → kind, trap URLs met, broken URLs met)."""
+    """Breadth-first walk of the served link graph from the entry points, the way a complete
+    crawler walks it. Returns (url → kind, trap URLs met, broken URLs met); robots.txt and
+    sitemaps are walked through but are not part of the site's content."""
     robots = _robots(site)
     broken_known = {canonical_url(u) for u in site.broken}
-    start = canonical_url(site.start_url)
+    start, *infrastructure = _entry_points(site)
     found: dict[str, str] = {}
     traps: set[str] = set()
     broken: set[str] = set()
-    queue, seen = deque([start]), {start}
+    queue, seen = deque([start, *infrastructure]), {start, *infrastructure}
     while queue:
         url = queue.popleft()
         resource = site.resolve_url(url)
         if resource is None:
+            if url in infrastructure:
+                continue
             if url not in broken_known:
                 raise AssertionError(f"{site.slug}: {url} is linked but not served")
             broken.add(url)
             continue
-        found[url] = PAGE_KINDS[resource.kind]
+        if resource.kind not in INFRASTRUCTURE_KINDS:
+            found[url] = PAGE_KINDS[resource.kind]
         for link in resource.links:
             target = _in_site(site, link)
             if target is None or target in seen:
