@@ -251,6 +251,9 @@ def revisit_block_ok(fh, offset: int, length: int, declared: str | None) -> bool
 
 
 def _digest_problem(text: str) -> str:
+    """warcio's English problem text, in Chinese."""
+    if "unknown hash algorithm" in text:
+        return f"摘要算法无法识别（{text}）"
     if "block" in text:
         return "记录块摘要（WARC-Block-Digest）与内容不符"
     if "payload" in text:
@@ -258,8 +261,9 @@ def _digest_problem(text: str) -> str:
     return f"摘要无法核对（{text}）"
 
 
-def _read_record(iterator, record) -> tuple[ScannedRecord, list[str]]:
-    """Read one record through warcio's digest checker; returns it and its digest problems."""
+def _read_record(iterator, record) -> tuple[ScannedRecord, list[tuple[str, str]]]:
+    """Read one record through warcio's digest checker; returns it and its digest problems
+    as (kind, Chinese text)."""
     sha = hashlib.sha256()
     while chunk := record.raw_stream.read(CHUNK):
         sha.update(chunk)
@@ -268,14 +272,14 @@ def _read_record(iterator, record) -> tuple[ScannedRecord, list[str]]:
     offset = iterator.get_record_offset()
     headers = dict(record.rec_headers.headers)
     checker = record.digest_checker
-    problems = [_digest_problem(p) for p in checker.problems] if checker.passed is False else []
+    problems = [("digest", _digest_problem(p)) for p in checker.problems] if checker.passed is False else []
     scanned = ScannedRecord(
         offset=offset, length=iterator.get_record_length(), rec_type=record.rec_type,
         url=headers.get("WARC-Target-URI"), record_id=headers.get("WARC-Record-ID"),
         payload_digest=headers.get("WARC-Payload-Digest"),
         sha256=sha.hexdigest() if record.rec_type == "response" else None, headers=headers)
     if record.rec_type == "response" and not (scanned.payload_digest and headers.get("WARC-Block-Digest")):
-        problems.append("响应记录缺少 WARC-Payload-Digest 或 WARC-Block-Digest")
+        problems.append(("no_digest", "响应记录缺少 WARC-Payload-Digest 或 WARC-Block-Digest"))
     return scanned, problems
 
 
@@ -312,7 +316,8 @@ class WarcScanner:
                          "（抓取被强行中断时会留下残缺的最后一条记录）。", offset=end)
         return scan
 
-    def check_record(self, scan: FileScan, fh, record: ScannedRecord, digest_problems: list[str], expected: int):
+    def check_record(self, scan: FileScan, fh, record: ScannedRecord, digest_problems: list[tuple[str, str]],
+                     expected: int):
         where = f"{scan.name} 偏移 {record.offset}（{record.rec_type}，{record.url or '无地址'}）"
         if record.offset != expected:
             self.problem(scan, "stray_bytes", f"{scan.name} 偏移 {expected} 到 {record.offset} 之间的字节不属于任何记录。",
@@ -322,9 +327,8 @@ class WarcScanner:
                          offset=record.offset, url=record.url)
         if record.rec_type == "revisit" and revisit_block_ok(
                 fh, record.offset, record.length, record.headers.get("WARC-Block-Digest")) is False:
-            digest_problems = digest_problems + ["记录块摘要（WARC-Block-Digest）与内容不符"]
-        for text in digest_problems:
-            kind = "no_digest" if "缺少" in text else "digest"
+            digest_problems = digest_problems + [("digest", "记录块摘要（WARC-Block-Digest）与内容不符")]
+        for kind, text in digest_problems:
             self.problem(scan, kind, f"{where}：{text}。", offset=record.offset, url=record.url)
 
     def problem(self, scan: FileScan, kind: str, message: str, offset: int | None = None,

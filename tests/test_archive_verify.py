@@ -151,6 +151,24 @@ def test_torn_last_record_is_reported(workspace):
     assert kinds & {"incomplete", "damaged", "stray_bytes"}, kinds
 
 
+def test_bytes_after_the_last_record_are_reported(workspace):
+    path = warc_file(workspace)
+    size = path.stat().st_size
+    with open(path, "ab") as fh:
+        fh.write(b"\0" * 64)
+    report = verify(workspace)
+    [problem] = report.problems        # warcio stops there, or reads them as no record
+    assert problem.kind in ("damaged", "stray_bytes") and problem.offset == size
+
+
+def test_revisit_block_digest_is_checked(workspace):
+    # warcio's checker skips revisit records; their block (the HTTP headers) is checked here
+    row = ledger_row(workspace, "revisit_of IS NOT NULL")
+    rewrite_member(warc_file(workspace), row["warc_offset"], lambda raw: raw.replace(b" 200 OK\r\n", b" 200 Ok\r\n", 1))
+    report = verify(workspace)
+    assert any(p.offset == row["warc_offset"] and "WARC-Block-Digest" in p.message for p in problems_of(report, "digest"))
+
+
 def test_unsealed_file_is_reported(workspace):
     path = warc_file(workspace)
     path.rename(path.with_name(path.name + ".open"))
