@@ -43,14 +43,12 @@ FILE_MODE = 0o644 << 16
 
 @dataclass
 class IndexEntry:
-    """One CDXJ line, with the fields the page list needs."""
+    """One CDXJ line, with the fields the page list and the package dates need."""
     line: str
     url: str
     timestamp: str          # 14 digits, UTC
     filename: str
     offset: int
-    mime: str | None
-    status: str | None
 
 
 def wacz_path(config: Config, town: Township) -> Path:
@@ -97,7 +95,7 @@ def _entry(line: str) -> IndexEntry:
     _, timestamp, data = line.split(" ", 2)
     fields = json.loads(data)
     return IndexEntry(line=line, url=fields["url"], timestamp=timestamp, filename=fields["filename"],
-                      offset=int(fields["offset"]), mime=fields.get("mime"), status=fields.get("status"))
+                      offset=int(fields["offset"]))
 
 
 def index_files(entries: list[IndexEntry]) -> tuple[bytes, bytes]:

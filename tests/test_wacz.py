@@ -32,7 +32,7 @@ from migrate.ledger import Ledger
 from migrate.samples import truth
 from migrate.wacz import package_town
 # `crawled` (one crawl per module) and `workspace` (a copy per test) are fixtures.
-from test_archive_verify import TOWN, copy_workspace, crawled, warc_file, workspace  # noqa: F401
+from test_archive_verify import TOWN, copy_workspace, crawled, run_archive, warc_file, workspace  # noqa: F401
 
 ARTICLE = next(a for a in truth.ARTICLES if a["town"] == TOWN)
 
@@ -178,6 +178,13 @@ def test_changed_archive_is_not_packaged(workspace):
         package(workspace)
     assert wacz.read_bytes() == before          # the earlier package is left as it was
     assert not list(wacz.parent.glob("*.part"))
+
+
+def test_cli_packages_the_named_township(workspace):
+    result = run_archive(workspace, "package", TOWN)
+    assert result.exit_code == 0, result.output
+    path = workspace.workdir / "archive" / f"{TOWN}.wacz"
+    assert str(path) in result.output and zipfile.is_zipfile(path)
 
 
 # ---------------------------------------------------------------------- replay through pywb
