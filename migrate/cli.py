@@ -314,6 +314,15 @@ def demo(ctx, serve, port):
         ctx.invoke(preview, port=port, host="127.0.0.1")
 
 
+def _register_groups():
+    from migrate.cli_archive import archive_group
+
+    cli.add_command(archive_group)
+
+
+_register_groups()
+
+
 def main():
     try:
         cli.main(prog_name="sitemigrate", standalone_mode=False)

@@ -75,10 +75,13 @@ def run_demo(config: Config, progress=None, echo=print) -> DemoSummary:
         summary.ok = False
         return summary
     echo("【5/6 构建】用 Pelican 生成县级统一站点和重定向表……")
-    build = run_build(config, progress=progress)
-    echo("【6/6 核验】逐一核对旧地址的去处和站内链接……")
+    run_build(config, progress=progress)
+    echo("【6/6 核验】逐一核对旧地址的去处、站内链接和归档文件……")
     verify_report = run_verify(config, progress=progress)
-    summary.verify_ok = verify_report.ok
+    from migrate.archive_verify import verify_archive
+    with open_ledger(config) as ledger:
+        archive_report = verify_archive(config, ledger, progress=progress)
+    summary.verify_ok = verify_report.ok and archive_report.ok
     built = _built_sample_articles(config)
     with open_ledger(config) as ledger:
         archived = {t.slug: ledger.counts(t.slug).get("fetched", 0) for t in towns}
@@ -95,13 +98,13 @@ def run_demo(config: Config, progress=None, echo=print) -> DemoSummary:
             "undated": extract_stats.get(town.slug, {}).get("undated", 0),
         })
         summary.ok &= done + held == expected
-    summary.ok &= verify_report.ok
+    summary.ok &= summary.verify_ok
     summary.seconds = timer.seconds
-    _print_summary(summary, build, verify_report, echo)
+    _print_summary(summary, verify_report, archive_report, echo)
     return summary
 
 
-def _print_summary(summary: DemoSummary, build, verify_report, echo):
+def _print_summary(summary: DemoSummary, verify_report, archive_report, echo):
     echo("")
     echo("迁移演示完成：")
     header = ["乡镇", "归档地址", "文章", "示例文章已生成", "隔离待审", "附件", "重定向", "撤销(410)"]
@@ -120,6 +123,8 @@ def _print_summary(summary: DemoSummary, build, verify_report, echo):
              "审核清单见 output/reports/screen.html，审核结论登记在 reviews.yaml。")
     echo(f"核验：{'通过' if verify_report.ok else '未通过'}。" + (
         "" if verify_report.ok else " 请运行 `sitemigrate verify` 查看问题清单。"))
+    echo(f"归档核验：{'通过' if archive_report.ok else '未通过'}（WARC 摘要、gzip 完整性、台账一致）。" + (
+        "" if archive_report.ok else " 请运行 `sitemigrate archive verify` 查看问题清单。"))
     echo("本地预览：sitemigrate preview --port 8000，然后打开 http://127.0.0.1:8000/")
 
 
