@@ -144,8 +144,10 @@ def iter_records(path: str | Path, bodies: bool = False) -> Iterator[RecordEntry
     with open(path, "rb") as fh:
         iterator = ArchiveIterator(fh, check_digests=True)
         for record in iterator:
-            offset = iterator.get_record_offset()
+            # Read the body before asking for the offset: warcio skips an unread body when the
+            # offset is asked for, and the body would come back empty.
             content = record.content_stream().read() if bodies else None
+            offset = iterator.get_record_offset()
             if content is None:
                 iterator.read_to_end(record)
             length = iterator.get_record_length()
