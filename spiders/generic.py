@@ -37,13 +37,14 @@ from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.scope import TRAP_RULES, Scope, without_session_id
 from migrate.crawl.state import CrawlStart, PendingUrl, origin_of
+from migrate.crawl.verdicts import document_is_soft_404, effective_type, mislabelled_rule
 from migrate.extract.encoding import charset_from_content_type
 from migrate.urls import canonical_url, host_of
 
 # Request roles: which callback reads the answer.
 PAGE, ROBOTS, SITEMAP, DATAPROXY = "page", "robots", "sitemap", "dataproxy"
 ROLE_OF_SOURCE = {"robots": ROBOTS, "sitemap": SITEMAP, "jpage": DATAPROXY}
-HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<frameset")
+DOCUMENT = "_document"     # response.meta key of the parsed page (dropped after the callback)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -229,12 +230,16 @@ class GovSiteSpider(scrapy.Spider):
         meta = response.meta
         stored = meta.get("warc")
         status = response.status
-        content_type = media_type(response.headers.get(b"Content-Type", b"").decode("latin-1"))
+        declared = media_type(response.headers.get(b"Content-Type", b"").decode("latin-1"))
         disposition = response.headers.get(b"Content-Disposition")
+        content_type, lie = declared, None
+        if status == 200:
+            content_type, lie = effective_type(declared, response.body, is_attachment_disposition(disposition))
         kind = self.kind(response, content_type, disposition)
         row = {"url": meta["key"], "state": "fetched", "status": status, "content_type": content_type,
                "kind": kind, "redirect_to": self.redirect_target(response), "fetched_at": now_iso(),
-               "filename": None if kind == "page" else file_name(response.url, disposition, meta.get("text"))}
+               "filename": None if kind == "page" else file_name(response.url, disposition, meta.get("text")),
+               "rule": mislabelled_rule(lie) if lie else None}
         if stored is None:
             row.update(state="failed", rule="not-archived")
             return row
@@ -254,13 +259,8 @@ class GovSiteSpider(scrapy.Spider):
         return kind_of(response.url, response.status, content_type, disposition, response.meta.get("source"))
 
     def is_html(self, response, content_type: str | None, disposition: bytes | None = None) -> bool:
-        if is_attachment_disposition(disposition):
-            return False
-        if content_type in PAGE_TYPES:
-            return True
-        if content_type in (None, "text/plain", "application/octet-stream"):
-            return response.body[:1024].lstrip().lower().startswith(HTML_SNIFF)
-        return False
+        """`content_type` is the type the bytes show (see `migrate.crawl.verdicts`)."""
+        return content_type in PAGE_TYPES and not is_attachment_disposition(disposition)
 
     def redirect_target(self, response) -> str | None:
         location = response.headers.get(b"Location") if 300 <= response.status < 400 else None
@@ -279,9 +279,16 @@ class GovSiteSpider(scrapy.Spider):
     def parse_page(self, response):
         row = self.outcome(response)
         batch = LedgerBatch()
+        if row["kind"] == "page" and response.status == 200 and self.is_soft_404(response):
+            row.update(kind="other", rule="soft-404")    # a missing page that answers 200: no links
         requests = self.follow(response, row, batch) if row["state"] == "fetched" else []
+        response.meta.pop(DOCUMENT, None)
         yield self.finish(batch, row)
         yield from requests
+
+    def is_soft_404(self, response) -> bool:
+        doc = self.document(response)[0]
+        return doc is not None and document_is_soft_404(doc, len(response.body))
 
     def follow(self, response, row: dict, batch: LedgerBatch) -> list[Request]:
         key, depth = row["url"], response.meta["depth"] + 1
@@ -296,10 +303,16 @@ class GovSiteSpider(scrapy.Spider):
         declared = response.headers.get(b"Content-Type", b"").decode("latin-1")
         return decode_page(response.body, charset_from_content_type(declared), self.job.encoding)
 
+    def document(self, response):
+        """(lxml document or None, link encoding) of an HTML response, parsed once per response."""
+        if DOCUMENT not in response.meta:
+            text, encoding = self.decode(response)
+            response.meta[DOCUMENT] = (parse_html(text), encoding)
+        return response.meta[DOCUMENT]
+
     def page_links(self, response) -> list[FoundLink]:
         """Every link of an HTML page: markup, refresh, scripts, generated list pages."""
-        text, encoding = self.decode(response)
-        doc = parse_html(text)
+        doc, encoding = self.document(response)
         if doc is None:
             return []
         base = base_of(doc, response.url)

@@ -53,6 +53,8 @@ def test_archived_set_equals_the_truth(sample_crawl, town):
     broken = {u for u, r in rows[town].items() if r["state"] == "fetched" and r["status"] == 404}
     assert truth.broken_urls_linked(town) <= broken
     assert not [u for u, r in rows[town].items() if r["state"] in ("queued", "failed")]
+    # no sample page is a soft 404, mislabelled or a redirect loop
+    assert {u: r["rule"] for u, r in rows[town].items() if r["state"] == "fetched" and r["rule"]} == {}
     assert stats[town]["pages"] >= len(truth.expected_urls_by_kind(town)["page"])
 
 

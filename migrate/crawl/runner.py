@@ -22,6 +22,7 @@ from pathlib import Path
 from migrate.config import Config, Township
 from migrate.crawl import events
 from migrate.crawl.job import CrawlJob
+from migrate.crawl.verdicts import mark_redirect_loops
 from migrate.errors import UserError
 from migrate.ledger import Ledger
 from migrate.urls import canonical_url
@@ -189,6 +190,7 @@ def crawl_town(config: Config, town: Township, resume: bool = False, progress=No
         raise
     finally:
         with Ledger(job.ledger_path) as ledger:
+            mark_redirect_loops(ledger, town.slug)
             stats = town_stats(ledger, town.slug)
             stats["seconds"] = round(time.monotonic() - started, 2)
             _end_run(ledger, run_id, outcome, stats)
