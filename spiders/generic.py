@@ -14,6 +14,7 @@ sitemaps and Hanweb data feeds, which are read for the links they list).
 from __future__ import annotations
 
 import functools
+import time
 from datetime import datetime, timezone
 from typing import Iterable
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import FormRequest, Request
 from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
-                               DownloadFailedError, DownloadTimeoutError, ResponseDataLossError)
+                               DownloadFailedError, DownloadTimeoutError, IgnoreRequest, ResponseDataLossError)
 from scrapy.robotstxt import ProtegoRobotParser
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -35,6 +36,7 @@ from migrate.crawl.discovery import (LINK_TABLE_SOURCES, FoundLink, absolute, ba
                                      fallback_links, markup_links, parse_html, refresh_links, script_links, script_texts)
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
+from migrate.crawl.middlewares import CapsMiddleware
 from migrate.crawl.scope import TRAP_RULES, Scope, without_session_id
 from migrate.crawl.state import CrawlStart, PendingUrl, origin_of
 from migrate.crawl.verdicts import document_is_soft_404, effective_type, mislabelled_rule
@@ -94,6 +96,8 @@ class GovSiteSpider(scrapy.Spider):
             origin: self.robots_parser(body) for origin, body in start.robots.items()}
         self.waiting: dict[str, list[Request]] = {}   # origin → requests held for its robots.txt
         self.robots_in_flight: set[str] = set()
+        self.started = time.monotonic()
+        self.max_seconds = getattr(job.settings, "max_seconds", None)
 
     # ------------------------------------------------------------------ setup
 
@@ -108,6 +112,8 @@ class GovSiteSpider(scrapy.Spider):
         pending_urls = sorted(self.start_state.pending, key=lambda p: self.role_of_pending(p) != ROBOTS)
         for pending in pending_urls:
             requests.extend(self.pending_requests(pending, batch))
+        for pending in self.start_state.recheck:
+            requests.extend(self.readmit(pending, batch))
         for url in self.job.start_urls:
             requests.extend(self.discover(None, 0, [FoundLink(url, "", "start")], batch))
         yield batch
@@ -119,6 +125,16 @@ class GovSiteSpider(scrapy.Spider):
         role = self.role_of_pending(pending)
         request = self.make_request(pending.url, pending.raw_url, pending.depth, pending.link_text or "", role, role)
         return [request] if role == ROBOTS else self.gate(request, batch)
+
+    def readmit(self, pending: PendingUrl, batch: LedgerBatch) -> list[Request]:
+        """A URL an earlier run left out for a cap: ask again if this run's budget allows."""
+        rule = self.exclusion(pending.url, pending.depth)
+        if rule:
+            batch.outcomes.append({"url": pending.url, "state": "excluded", "rule": rule})
+            return []
+        batch.outcomes.append({"url": pending.url, "state": "queued", "rule": None})
+        self.scheduled += 1
+        return self.pending_requests(pending, batch)
 
     def role_of_pending(self, pending: PendingUrl) -> str:
         path = urlsplit(pending.url).path.lower()
@@ -165,7 +181,20 @@ class GovSiteSpider(scrapy.Spider):
         return [request] if role == ROBOTS else self.gate(request, batch)
 
     def exclusion(self, key: str, depth: int) -> str | None:
-        return self.scope.exclusion(key, depth, self.scheduled, self.fetched_bytes)
+        return self.scope.exclusion(key, depth, self.scheduled, self.fetched_bytes) or self.time_rule()
+
+    def time_rule(self) -> str | None:
+        """`max-time` once the township's time budget (`crawl.max_seconds`) is spent."""
+        if self.max_seconds and time.monotonic() - self.started >= self.max_seconds:
+            return "max-time"
+        return None
+
+    def cap_rule(self) -> str | None:
+        """The cap that stops a queued request from being sent (see CapsMiddleware), or None."""
+        max_bytes = self.job.settings.max_bytes
+        if max_bytes and self.fetched_bytes >= max_bytes:
+            return "max-bytes"
+        return self.time_rule()
 
     def make_request(self, key: str, url: str, depth: int, text: str, source: str, role: str) -> Request:
         meta = {"key": key, "depth": depth, "text": text, "source": source, "role": role,
@@ -386,14 +415,21 @@ class GovSiteSpider(scrapy.Spider):
         request = failure.request
         meta = request.meta
         batch = LedgerBatch()
-        row = {"url": meta["key"], "state": "failed", "rule": failure_reason(failure),
-               "kind": kind_of(request.url, None, None, None, meta.get("source")), "fetched_at": now_iso()}
         requests = []
         if meta.get("role") == ROBOTS:
             origin = origin_of(meta["key"])
             self.robots[origin] = None
             self.robots_in_flight.discard(origin)
             requests = self.release(origin, batch)
-        self.logger.warning("下载失败 %s：%s", request.url, row["rule"])
-        yield self.finish(batch, row)
+        cap = meta.get(CapsMiddleware.CAP_META) if failure.check(IgnoreRequest) else None
+        if cap:
+            # never sent: the budget was spent while it waited in the queue
+            self.scheduled -= 1
+            batch.outcomes.append({"url": meta["key"], "state": "excluded", "rule": cap})
+            yield batch
+        else:
+            row = {"url": meta["key"], "state": "failed", "rule": failure_reason(failure),
+                   "kind": kind_of(request.url, None, None, None, meta.get("source")), "fetched_at": now_iso()}
+            self.logger.warning("下载失败 %s：%s", request.url, row["rule"])
+            yield self.finish(batch, row)
         yield from requests

@@ -4,6 +4,9 @@
   request into the township's WARC files and tells the spider where it went (`meta["warc"]`).
 - `ArchiveReplayMiddleware` (first in line): answers a request from the archive when a resumed
   crawl adopts a response the interrupted run had archived but not yet recorded.
+- `CapsMiddleware` (right after the replay): once the township's time or byte budget is spent,
+  requests still queued are not sent; the spider records each as excluded by `max-time` or
+  `max-bytes`.
 - `BackoffRetryMiddleware` (in place of Scrapy's RetryMiddleware): the same retries for
   timeouts and 5xx, each after a growing pause, so a struggling township server can recover.
 """
@@ -15,6 +18,7 @@ import hashlib
 from pathlib import Path
 
 from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
@@ -116,6 +120,27 @@ class ArchiveReplayMiddleware:
             revisit_of=archived.refers_to_url if archived.record_type == "revisit" else None)
         return cls(url=request.url, status=archived.status, headers=headers, body=archived.body,
                    request=request, protocol="HTTP/1.1")
+
+
+class CapsMiddleware:
+    """Stops requests the crawl has no budget left for (the spider's `cap_rule` decides)."""
+
+    CAP_META = "cap"
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        spider = self.crawler.spider
+        rule = spider.cap_rule() if hasattr(spider, "cap_rule") else None
+        if rule:
+            request.meta[self.CAP_META] = rule
+            raise IgnoreRequest(rule)
+        return None
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

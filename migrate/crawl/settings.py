@@ -48,6 +48,7 @@ def scrapy_settings(job: CrawlJob) -> dict:
         "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None},
         "DOWNLOADER_MIDDLEWARES": {
             "migrate.crawl.middlewares.ArchiveReplayMiddleware": 10,
+            "migrate.crawl.middlewares.CapsMiddleware": 20,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "migrate.crawl.middlewares.BackoffRetryMiddleware": 550,
             "migrate.crawl.middlewares.WarcRecorderMiddleware": 950,

@@ -4,7 +4,9 @@ Resume works from the ledger and the archive, not from Scrapy's JOBDIR:
 - URLs `fetched` are done; `queued` and `failed` ones are requested again;
 - responses written to a WARC file before the crash but never recorded in the ledger (the file
   still ends in `.open`) are adopted: replayed from the archive instead of fetched again;
-- robots.txt answers and payload digests (for revisit records) are restored from the ledger.
+- robots.txt answers and payload digests (for revisit records) are restored from the ledger;
+- URLs left out for a cap (`max-pages`, `max-bytes`, `max-time`) are checked again against this
+  run's budget.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from migrate.ledger import Ledger
 from migrate.urls import canonical_url
 
 logger = logging.getLogger(__name__)
+CAP_RULES = ("max-pages", "max-bytes", "max-time")
 
 
 @dataclass
@@ -43,6 +46,8 @@ class CrawlStart:
     replayable: dict[str, tuple[str, int]] = field(default_factory=dict)
     # origin (scheme://host) → robots.txt body already archived (None: answered, but no rules)
     robots: dict[str, bytes | None] = field(default_factory=dict)
+    # URLs an earlier run left out for a cap (pages, bytes, time): this run may have the budget
+    recheck: list[PendingUrl] = field(default_factory=list)
     scheduled: int = 0
     done: int = 0
     fetched_bytes: int = 0
@@ -97,6 +102,10 @@ def _archived_robots(job: CrawlJob, rows: list[dict]) -> dict[str, bytes | None]
     return robots
 
 
+def pending_of(row: dict) -> PendingUrl:
+    return PendingUrl(row["url"], row["raw_url"] or row["url"], row["depth"] or 0, row["found_on"], row["link_text"])
+
+
 def start_resumed(job: CrawlJob, ledger: Ledger) -> CrawlStart:
     rows = ledger.rows(job.town)
     fetched = {r["url"] for r in rows if r["state"] == "fetched"}
@@ -106,8 +115,9 @@ def start_resumed(job: CrawlJob, ledger: Ledger) -> CrawlStart:
     for row in rows:
         state = row["state"]
         if state in ("queued", "failed"):
-            start.pending.append(PendingUrl(row["url"], row["raw_url"] or row["url"], row["depth"] or 0,
-                                            row["found_on"], row["link_text"]))
+            start.pending.append(pending_of(row))
+        elif state == "excluded" and row["rule"] in CAP_RULES:
+            start.recheck.append(pending_of(row))
         if state != "excluded":
             start.scheduled += 1
         if state == "fetched":
