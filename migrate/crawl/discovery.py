@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
+from lxml.html import defs as html_defs
 from w3lib.url import safe_url_string
 
 from migrate.extract.encoding import decode_html, normalise_charset
@@ -32,7 +33,6 @@ TEMPLATE_SOURCES = frozenset({"link", "script", "style", "background"})
 SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "#",
                    "file:", "ftp:", "news:", "sms:", "weixin:")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-SPACES = re.compile(r"\s+")
 # Assignments and calls that move the browser: location = '...', location.href = '...',
 # location.replace('...'), window.open('...'). A URL continued with `+` is built at run time
 # and is skipped.
@@ -112,7 +112,7 @@ def base_of(doc, page_url: str) -> str:
 
 
 def clean_text(text: str | None) -> str:
-    return SPACES.sub(" ", text or "").strip()
+    return " ".join(text.split()) if text else ""
 
 
 def element_text(element) -> str:
@@ -136,18 +136,81 @@ def _source_of(element, attribute: str | None) -> str:
     return element.tag if isinstance(element.tag, str) else "other"
 
 
+# The attributes lxml's `iterlinks` reads links from, and what else can hold a link (inline CSS,
+# a refresh, a <param>). Testing each element's attribute names against them at once, rather
+# than 16 look-ups per element as `iterlinks` does, was most of the saving on the crawl's
+# hot path.
+LINK_ATTRIBUTES = frozenset(html_defs.link_attrs)
+LINK_CARRIERS = LINK_ATTRIBUTES | {"style"}
+LINK_CARRYING_TAGS = frozenset({"style", "param", "meta"})
+CSS_URL = re.compile(r"""url\(("[^"]*"|'[^']*'|[^)]*)\)""", re.I)
+CSS_IMPORT = re.compile(r'@import "(.*?)"')
+META_REFRESH_URL = re.compile(r"[^;=]*;\s*(?:url\s*=\s*)?(?P<url>.*)$", re.I)
+
+
+def _unquoted(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _object_links(element) -> Iterator[tuple[str, str]]:
+    """<object>: codebase, classid, data and archive, the last three relative to codebase."""
+    codebase = element.get("codebase")
+    if codebase is not None:
+        yield "codebase", codebase
+    values = [(name, element.get(name)) for name in ("classid", "data") if element.get(name) is not None]
+    values += [("archive", part) for part in (element.get("archive") or "").split(" ") if part]
+    for name, value in values:
+        yield name, urljoin(codebase, value) if codebase is not None else value
+
+
+def _element_links(element) -> Iterator[tuple[str | None, str]]:
+    """(attribute, raw link) pairs of one element, as lxml's `iterlinks` reads them (attribute
+    None: a link in the element's text, i.e. a <style> sheet)."""
+    tag, attrib = element.tag, element.attrib
+    if tag == "object":
+        yield from _object_links(element)
+    else:
+        for name, value in attrib.items():
+            if name in LINK_ATTRIBUTES:
+                yield name, value
+    if tag == "meta":
+        if (attrib.get("http-equiv") or "").lower() == "refresh":
+            content = attrib.get("content") or ""
+            match = META_REFRESH_URL.search(content)
+            url = _unquoted((match.group("url") if match else content).strip())
+            if url:
+                yield "content", url
+    elif tag == "param":
+        if (element.get("valuetype") or "").lower() == "ref":
+            yield "value", element.get("value")
+    elif tag == "style" and element.text:
+        found = [(m.start(1), _unquoted(m.group(1))) for m in CSS_URL.finditer(element.text)]
+        found += [(m.start(1), m.group(1)) for m in CSS_IMPORT.finditer(element.text)]
+        for _, url in sorted(found, reverse=True):
+            yield None, url
+    if "style" in attrib:
+        for match in reversed(list(CSS_URL.finditer(attrib["style"]))):
+            yield "style", _unquoted(match.group(1))
+
+
 def markup_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
-    """Every URL in link-bearing attributes (lxml's `iterlinks`: a, area, frame, iframe, img,
-    link, script src, embed, object, inline CSS url()) except form actions."""
+    """Every URL in link-bearing attributes (those of lxml's `iterlinks`: a, area, frame, iframe,
+    img, link, script src, embed, object, inline CSS url()) except form actions."""
     links = []
-    for element, attribute, raw, _pos in doc.iterlinks():
+    for element in doc.iter(etree.Element):
+        attrib = element.attrib
+        if (not attrib or LINK_CARRIERS.isdisjoint(attrib.keys())) and element.tag not in LINK_CARRYING_TAGS:
+            continue
         if element.tag == "form":
             continue
-        url = absolute(raw, base, encoding)
-        if url:
-            source = _source_of(element, attribute)
-            text = element_text(element) if source in ("a", "area", "img", "frame", "iframe") else ""
-            links.append(FoundLink(url, text, source))
+        for attribute, raw in _element_links(element):
+            url = absolute(raw, base, encoding)
+            if url:
+                source = _source_of(element, attribute)
+                text = element_text(element) if source in ("a", "area", "img", "frame", "iframe") else ""
+                links.append(FoundLink(url, text, source))
     return links
 
 
@@ -181,18 +244,25 @@ def refresh_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
 
 def navigation_targets(script: str) -> list[str]:
     """URLs a script sends the browser to (location/open), in order."""
+    lowered = script.lower()
+    if "location" not in lowered and "open" not in lowered:   # cheap test before the regex
+        return []
     return [next(g for g in m.groups()[1::2] if g) for m in NAVIGATION_JS.finditer(script)]
+
+
+# `on*` handlers and (candidates for) `javascript:` URLs, found in C rather than by a Python loop
+# over every attribute of the page.
+SCRIPT_ATTRIBUTES = etree.XPath(
+    "descendant-or-self::*/@*[starts-with(name(), 'on') or ((name()='href' or name()='src')"
+    " and contains(translate(., 'JAVSCRIPT', 'javscript'), 'javascript:'))]")
 
 
 def script_texts(doc) -> list[str]:
     """Inline scripts, `on*` handlers and `javascript:` URLs: all the JavaScript of a page."""
     texts = [s.text for s in doc.iter("script") if s.text and not s.get("src")]
-    for element in doc.iter():
-        if not isinstance(element.tag, str):
-            continue
-        for name, value in element.attrib.items():
-            if name.startswith("on") or (name in ("href", "src") and value.strip().lower().startswith("javascript:")):
-                texts.append(value)
+    for value in SCRIPT_ATTRIBUTES(doc):
+        if value.attrname.startswith("on") or value.strip().lower().startswith("javascript:"):
+            texts.append(str(value))
     return texts
 
 

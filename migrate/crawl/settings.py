@@ -45,8 +45,16 @@ def scrapy_settings(job: CrawlJob) -> dict:
         "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
         "DEPTH_LIMIT": 0,
         "DEPTH_PRIORITY": 0,
-        "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None},
+        # Middlewares whose work the spider already does (scope, caps, URL length) or that have
+        # nothing to do here (no HTTP auth, the ledger keeps the counts): each costs every
+        # request and response a pass through the chain.
+        "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+                               "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+                               "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None},
         "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+            "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
             "migrate.crawl.middlewares.ArchiveReplayMiddleware": 10,
             "migrate.crawl.middlewares.CapsMiddleware": 20,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -54,13 +62,15 @@ def scrapy_settings(job: CrawlJob) -> dict:
             "migrate.crawl.middlewares.WarcRecorderMiddleware": 950,
         },
         "ITEM_PIPELINES": {"migrate.crawl.pipelines.LedgerPipeline": 100},
+        # No code-execution server (Scrapy's remote control) in a crawl of government sites.
+        "REMOTE_CONTROL_ENABLED": False,
         "EXTENSIONS": {
             "scrapy.extensions.telnet.TelnetConsole": None,
             "migrate.crawl.extensions.ProgressReporter": 500,
         },
-        # Each callback yields one ledger batch: Scrapy's default of 100 parallel item workers
-        # per response only costs (100 asyncio tasks per page).
-        "CONCURRENT_ITEMS": 4,
+        # Each callback yields one ledger batch: parallel item workers per response only cost
+        # (an asyncio task each per page; Scrapy's default is 100).
+        "CONCURRENT_ITEMS": 1,
         "COOKIES_ENABLED": True,
         "LOG_LEVEL": "INFO",
         "LOGSTATS_INTERVAL": 60.0,

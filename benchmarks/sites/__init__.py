@@ -1,0 +1,1 @@
+"""Generated sites and local servers for the crawl benchmark (`benchmarks/crawl.py`)."""
