@@ -96,6 +96,17 @@ def record_headers(workdir: str | Path, warc_file: str, offset: int) -> dict[str
         return dict(record.rec_headers.headers)
 
 
+def read_http_headers(workdir: str | Path, warc_file: str, offset: int) -> list[tuple[str, str]]:
+    """The HTTP response headers archived at (`warc_file`, `offset`), without reading the payload
+    (a re-crawl takes ETag and Last-Modified from here)."""
+    with open(warc_path(workdir, warc_file), "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)), None)
+        if record is None or record.http_headers is None:
+            return []
+        return list(record.http_headers.headers)
+
+
 def _original_body(workdir: Path, path: Path, record) -> bytes:
     """Payload of the record a revisit repeats: named by our extension fields, else found by
     scanning the town's archive for the response with the same payload digest."""

@@ -98,6 +98,7 @@ class GovSiteSpider(scrapy.Spider):
         self.robots_in_flight: set[str] = set()
         self.started = time.monotonic()
         self.max_seconds = getattr(job.settings, "max_seconds", None)
+        self.recrawl = start.recrawl       # migrate.crawl.recrawl.Recrawl when re-crawling
 
     # ------------------------------------------------------------------ setup
 
@@ -240,7 +241,7 @@ class GovSiteSpider(scrapy.Spider):
 
     def exclude_by_robots(self, request: Request, batch: LedgerBatch):
         self.scheduled -= 1
-        batch.outcomes.append({"url": request.meta["key"], "state": "excluded", "rule": "robots"})
+        self.add_outcome(batch, {"url": request.meta["key"], "state": "excluded", "rule": "robots"})
 
     def release(self, origin: str, batch: LedgerBatch) -> list[Request]:
         """Requests that waited for `origin`'s robots.txt, minus those it forbids."""
@@ -299,9 +300,19 @@ class GovSiteSpider(scrapy.Spider):
         return canonical_key(target) if target else None
 
     def finish(self, batch: LedgerBatch, row: dict) -> LedgerBatch:
-        batch.outcomes.append(row)
+        self.add_outcome(batch, row)
         self.done += 1
         return batch
+
+    def add_outcome(self, batch: LedgerBatch, row: dict):
+        """The ledger outcome of one URL; a re-crawl compares it with the earlier one first."""
+        if self.recrawl is not None:
+            row, change = self.recrawl.settle(row)
+            if change:
+                batch.changes.append(change)
+            if row is None:
+                return
+        batch.outcomes.append(row)
 
     # ------------------------------------------------------------------ callbacks
 
@@ -326,6 +337,8 @@ class GovSiteSpider(scrapy.Spider):
             return self.discover(key, depth, [FoundLink(location, "", "redirect")], batch)
         if response.status != 200 or row["kind"] != "page":
             return []
+        if self.recrawl is not None:
+            batch.relink.append(key)      # the page's links as they are now replace the earlier ones
         return self.discover(key, depth, self.page_links(response), batch)
 
     def decode(self, response) -> tuple[str, str]:
@@ -425,7 +438,7 @@ class GovSiteSpider(scrapy.Spider):
         if cap:
             # never sent: the budget was spent while it waited in the queue
             self.scheduled -= 1
-            batch.outcomes.append({"url": meta["key"], "state": "excluded", "rule": cap})
+            self.add_outcome(batch, {"url": meta["key"], "state": "excluded", "rule": cap})
             yield batch
         else:
             row = {"url": meta["key"], "state": "failed", "rule": failure_reason(failure),

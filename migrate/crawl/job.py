@@ -26,12 +26,14 @@ class CrawlJob:
     obey_robots: bool = True
     proxy: str | None = None
     resume: bool = False
+    recrawl: bool = False              # fetch again only what changed (migrate.crawl.recrawl)
+    run_id: int | None = None          # the ledger's `runs` row of this crawl
     settings: CrawlSettings = field(default_factory=CrawlSettings)
     rotate_bytes: int = ROTATE_BYTES
 
     @classmethod
     def for_town(cls, config: Config, town: Township, resume: bool = False,
-                 proxy: str | None = None) -> "CrawlJob":
+                 proxy: str | None = None, recrawl: bool = False) -> "CrawlJob":
         site = town.old_site
         obey = config.crawl.obey_robots if site.obey_robots is None else site.obey_robots
         return cls(
@@ -40,7 +42,7 @@ class CrawlJob:
             ledger_path=str(Path(config.ledger_path).resolve()),
             archive_dir=str(Path(config.archive_dir(town.slug)).resolve()), encoding=site.encoding,
             spider=site.spider or DEFAULT_SPIDER, obey_robots=obey,
-            proxy=proxy or config.crawl.proxy, resume=resume, settings=config.crawl,
+            proxy=proxy or config.crawl.proxy, resume=resume, recrawl=recrawl, settings=config.crawl,
         )
 
     def to_json(self) -> str:

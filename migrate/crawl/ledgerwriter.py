@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from migrate.crawl import changes
 from migrate.ledger import Ledger
 
 DISCOVERY_COLUMNS = ("raw_url", "state", "found_on", "link_text", "depth", "rule")
@@ -24,9 +25,11 @@ class LedgerBatch:
     discovered: list[dict] = field(default_factory=list)   # url + DISCOVERY_COLUMNS
     outcomes: list[dict] = field(default_factory=list)     # url + OUTCOME_COLUMNS
     links: list[tuple[str, str, str]] = field(default_factory=list)   # (src, dst, text)
+    relink: list[str] = field(default_factory=list)        # pages whose earlier links are replaced
+    changes: list[tuple] = field(default_factory=list)     # rows of the re-crawl `changes` table
 
     def __len__(self):
-        return len(self.discovered) + len(self.outcomes) + len(self.links)
+        return len(self.discovered) + len(self.outcomes) + len(self.links) + len(self.relink) + len(self.changes)
 
 
 def _insert_sql(columns: tuple[str, ...], conflict: str) -> str:
@@ -40,6 +43,7 @@ DISCOVER_SQL = _insert_sql(DISCOVERY_COLUMNS, "NOTHING")
 # An outcome replaces every outcome field (a retried URL loses its old failure reason).
 OUTCOME_SQL = _insert_sql(OUTCOME_COLUMNS, "UPDATE SET " + ", ".join(f"{c}=excluded.{c}" for c in OUTCOME_COLUMNS))
 LINK_SQL = "INSERT OR IGNORE INTO links (town, src, dst, text) VALUES (?, ?, ?, ?)"
+UNLINK_SQL = "DELETE FROM links WHERE town=? AND src=?"
 
 
 class LedgerWriter:
@@ -57,6 +61,8 @@ class LedgerWriter:
         self.pending.discovered.extend(batch.discovered)
         self.pending.outcomes.extend(batch.outcomes)
         self.pending.links.extend(batch.links)
+        self.pending.relink.extend(batch.relink)
+        self.pending.changes.extend(batch.changes)
         if len(self.pending) >= self.max_rows or time.monotonic() - self.last_flush >= self.interval:
             self.flush()
 
@@ -71,7 +77,12 @@ class LedgerWriter:
                                           for row in batch.discovered])
             db.executemany(OUTCOME_SQL, [(town, row["url"], *(row.get(c) for c in OUTCOME_COLUMNS))
                                          for row in batch.outcomes])
+            if batch.relink:
+                db.executemany(UNLINK_SQL, [(town, src) for src in batch.relink])
             db.executemany(LINK_SQL, [(town, src, dst, text) for src, dst, text in batch.links])
+            if batch.changes:
+                changes.ensure_schema(db)
+                db.executemany(changes.INSERT_SQL, batch.changes)
 
     def reset_town(self):
         """Forget the township's earlier crawl (a crawl from scratch replaces it)."""

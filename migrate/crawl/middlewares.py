@@ -7,6 +7,8 @@
 - `CapsMiddleware` (right after the replay): once the township's time or byte budget is spent,
   requests still queued are not sent; the spider records each as excluded by `max-time` or
   `max-bytes`.
+- `ConditionalMiddleware`: in a re-crawl, asks for a URL archived before with `If-None-Match` /
+  `If-Modified-Since` (read from the archive when the request is sent, not all at start).
 - `BackoffRetryMiddleware` (in place of Scrapy's RetryMiddleware): the same retries for
   timeouts and 5xx, each after a growing pause, so a struggling township server can recover.
 """
@@ -27,6 +29,7 @@ from migrate.archive import read_record
 from migrate.crawl.warc import HttpExchange, Original, StoredRecord, WarcArchive, payload_digest
 
 JOB_SETTING = "SITEMIGRATE_JOB"
+PREVIOUS_META = "previous_record"   # (earlier record, its payload digest) that a 304 confirms
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
@@ -81,7 +84,9 @@ class WarcRecorderMiddleware:
         if request.meta.get("replayed"):
             self._adopt(request)
         else:
-            request.meta["warc"] = self.archive.write(exchange_of(request, response))
+            previous = request.meta.get(PREVIOUS_META)
+            request.meta["warc"] = self.archive.write(exchange_of(request, response),
+                                                      *(previous if previous else ()))
         return response
 
     def _adopt(self, request):
@@ -140,6 +145,29 @@ class CapsMiddleware:
         if rule:
             request.meta[self.CAP_META] = rule
             raise IgnoreRequest(rule)
+        return None
+
+
+class ConditionalMiddleware:
+    """Conditional GETs for what a re-crawl has archived before (the spider's `recrawl`)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        recrawl = getattr(self.crawler.spider, "recrawl", None)
+        if recrawl is None or request.method != "GET" or PREVIOUS_META in request.meta:
+            return None
+        found = recrawl.conditional(request.meta.get("key") or request.url)
+        if found:
+            headers, previous = found
+            for name, value in headers.items():
+                request.headers.setdefault(name, value)
+            request.meta[PREVIOUS_META] = previous
         return None
 
 

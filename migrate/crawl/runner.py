@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from migrate.config import Config, Township
-from migrate.crawl import events
+from migrate.crawl import changes, events
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.verdicts import mark_redirect_loops
 from migrate.errors import UserError
@@ -176,11 +176,11 @@ def unreachable_start(ledger: Ledger, town: Township) -> str | None:
 # ---------------------------------------------------------------------- entry point
 
 def crawl_town(config: Config, town: Township, resume: bool = False, progress=None,
-               proxy: str | None = None) -> dict:
-    job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy)
+               proxy: str | None = None, recrawl: bool = False) -> dict:
+    job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy, recrawl=recrawl)
     log_path = Path(job.workdir) / "logs" / f"crawl-{town.slug}.log"
     with Ledger(job.ledger_path) as ledger:
-        run_id = _begin_run(ledger, town.slug)
+        run_id = job.run_id = _begin_run(ledger, town.slug)
     started, outcome = time.monotonic(), "failed"
     try:
         WorkerProcess(job, log_path).run(progress)
@@ -193,18 +193,26 @@ def crawl_town(config: Config, town: Township, resume: bool = False, progress=No
             mark_redirect_loops(ledger, town.slug)
             stats = town_stats(ledger, town.slug)
             stats["seconds"] = round(time.monotonic() - started, 2)
+            if recrawl:
+                stats["changes"] = changes.summary(ledger, town.slug, run_id)
             _end_run(ledger, run_id, outcome, stats)
     return stats
 
 
 def crawl_towns(config: Config, towns: list[Township], resume: bool = False, progress=None,
-                proxy: str | None = None) -> dict[str, dict]:
+                proxy: str | None = None, recrawl: bool = False) -> dict[str, dict]:
     """Archive each township's old site (WARC + ledger); returns per-township counts:
     pages, attachments, images, assets, other, redirects, errors (4xx), excluded, failed,
-    queued (left for a resume), fetched, revisits, bytes, seconds."""
+    queued (left for a resume), fetched, revisits, bytes, seconds; with `recrawl` (fetch again
+    only what is new or changed, see `migrate.crawl.recrawl`) also `changes`: counts of new,
+    changed, unchanged and gone URLs."""
+    if resume and recrawl:
+        raise UserError("不能同时续抓（--resume）和增量重抓（--recrawl）。",
+                        hint="中断的增量重抓请直接再运行一次增量重抓；中断的首次抓取请用 --resume 续抓。")
     results, unreachable = {}, []
     for town in towns:
-        results[town.slug] = crawl_town(config, town, resume=resume, progress=progress, proxy=proxy)
+        results[town.slug] = crawl_town(config, town, resume=resume, progress=progress, proxy=proxy,
+                                        recrawl=recrawl)
         with Ledger(config.ledger_path) as ledger:
             problem = unreachable_start(ledger, town)
         if problem:

@@ -57,6 +57,7 @@ def scrapy_settings(job: CrawlJob) -> dict:
             "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
             "migrate.crawl.middlewares.ArchiveReplayMiddleware": 10,
             "migrate.crawl.middlewares.CapsMiddleware": 20,
+            "migrate.crawl.middlewares.ConditionalMiddleware": 30,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "migrate.crawl.middlewares.BackoffRetryMiddleware": 550,
             "migrate.crawl.middlewares.WarcRecorderMiddleware": 950,

@@ -53,6 +53,7 @@ class CrawlStart:
     fetched_bytes: int = 0
     originals: dict[str, Original] = field(default_factory=dict)
     superseded: str | None = None
+    recrawl: object | None = None      # migrate.crawl.recrawl.Recrawl when re-crawling
 
 
 def origin_of(url: str) -> str:
@@ -78,7 +79,7 @@ def _unrecorded_responses(job: CrawlJob, fetched: set[str]) -> dict[str, tuple[s
         for entry in entries:
             if entry.rec_type not in ("response", "revisit") or not entry.url:
                 continue
-            if (entry.status or 0) >= 500:     # a server error is worth asking again
+            if (entry.status or 0) >= 500 or entry.status == 304:   # worth asking again; no content
                 continue
             key = canonical_url(entry.url)
             if key not in fetched:
@@ -131,4 +132,9 @@ def start_resumed(job: CrawlJob, ledger: Ledger) -> CrawlStart:
 
 
 def crawl_start(job: CrawlJob, ledger: Ledger) -> CrawlStart:
-    return start_resumed(job, ledger) if job.resume else start_fresh(job, ledger)
+    if job.resume:
+        return start_resumed(job, ledger)
+    if job.recrawl:
+        from migrate.crawl.recrawl import start_recrawl     # it builds on this module
+        return start_recrawl(job, ledger)
+    return start_fresh(job, ledger)

@@ -4,6 +4,8 @@
   `request` record for it (`WARC-Concurrent-To`); a `warcinfo` record opens every file.
 - A 200 payload seen before is written as a `revisit` record (profile identical-payload-digest)
   naming the first record, also by file and offset (see `migrate.archive.REFERS_TO_FILE`).
+- A 304 answer to a re-crawl's conditional request is a `revisit` record of profile
+  server-not-modified naming the record it confirms: the earlier payload stays the one of record.
 - Files rotate by size and are never rewritten. While a crawl runs its files end in `.open`;
   they get their final name only after the ledger has recorded everything in them, so a file
   still ending in `.open` tells a resumed crawl where unrecorded (or torn) records may be.
@@ -30,6 +32,7 @@ from migrate.archive import OPEN_SUFFIX, REFERS_TO_FILE, REFERS_TO_OFFSET, compl
 
 ROTATE_BYTES = 1_000_000_000
 WARC_VERSION = "1.1"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 # Twisted hands over de-chunked bodies; a record keeping `Transfer-Encoding: chunked` would
 # describe bytes it does not hold, so the header is kept under the replay tools' prefix.
 RENAMED_RESPONSE_HEADERS = {b"transfer-encoding"}
@@ -194,6 +197,19 @@ class WarcArchive:
                 os.replace(path, self.final_name(path))
         self.unsealed = []
 
+    def _not_modified_record(self, exchange: HttpExchange, original: Original, digest: str | None, extra: dict):
+        """A revisit record (server-not-modified) for a 304, pointing at the record it confirms."""
+        extra.update({"WARC-Profile": NOT_MODIFIED_PROFILE, "WARC-Refers-To-Target-URI": original.url,
+                      REFERS_TO_FILE: original.warc_file, REFERS_TO_OFFSET: str(original.warc_offset)})
+        if original.date:
+            extra["WARC-Refers-To-Date"] = original.date
+        if original.record_id:
+            extra["WARC-Refers-To"] = original.record_id
+        if digest:
+            extra["WARC-Payload-Digest"] = digest
+        return self.writer.create_warc_record(exchange.url, "revisit", http_headers=_response_headers(exchange),
+                                              warc_headers_dict=extra)
+
     # ------------------------------------------------------------------ dedup
 
     def remember(self, digest: str, original: Original):
@@ -216,8 +232,11 @@ class WarcArchive:
 
     # ------------------------------------------------------------------ writing
 
-    def write(self, exchange: HttpExchange) -> StoredRecord:
-        """Write the response (or revisit) and request records of one download."""
+    def write(self, exchange: HttpExchange, not_modified_of: Original | None = None,
+              original_digest: str | None = None) -> StoredRecord:
+        """Write the response (or revisit) and request records of one download. A 304 answer
+        names the earlier record it confirms (`not_modified_of`, whose payload digest is
+        `original_digest`)."""
         body = exchange.body
         digest = payload_digest(body)
         sha256 = hashlib.sha256(body).hexdigest()
@@ -227,7 +246,9 @@ class WarcArchive:
         extra = {"WARC-Date": date}
         if exchange.ip_address:
             extra["WARC-IP-Address"] = exchange.ip_address
-        if original is not None:
+        if exchange.status == 304 and not_modified_of is not None:
+            response = self._not_modified_record(exchange, self._original_ids(not_modified_of), original_digest, extra)
+        elif original is not None:
             original = self._original_ids(original)
             extra.update({REFERS_TO_FILE: original.warc_file, REFERS_TO_OFFSET: str(original.warc_offset)})
             if original.record_id:

@@ -3,7 +3,8 @@
 A request is answered for the host named in an absolute-form request line
 (`GET http://www.taoyuan.yunxi.gov.cn/index.html HTTP/1.1`, as a client sends to a proxy) or,
 otherwise, in its `Host` header. Responses carry Content-Length, Last-Modified and ETag, and
-conditional requests get 304. Run it in the foreground with
+conditional requests get 304. Tests can change the sites while the server runs (`serve`,
+`remove`), as between two crawls. Run it in the foreground with
 `python -m migrate.samples.server --port 8901`.
 """
 
@@ -13,10 +14,12 @@ import argparse
 import threading
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from migrate.samples.model import Resource
 from migrate.samples.sites import sample_sites, site_for_host
+from migrate.urls import canonical_url
 
 SERVER_NAMES = {"taoyuan": "Apache/2.2.15 (CentOS)", "qingshi": "Apache-Coyote/1.1", "liuhe": "Microsoft-IIS/6.0"}
 NOT_FOUND = ("<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1>"
@@ -54,7 +57,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         host, path, query = self._target()
         site = site_for_host(host)
-        resource = site.resolve(path, query, body) if site else None
+        key = override_key(site, path, query) if site else None
+        if key in self.server.overrides:
+            resource = self.server.overrides[key]
+        else:
+            resource = site.resolve(path, query, body) if site else None
         if resource is None:
             self._send(404, Resource(NOT_FOUND, "text/html; charset=utf-8", "error"), head, site)
         elif self._not_modified(resource):
@@ -102,6 +109,15 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     verbose = False
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.overrides: dict[str, Resource | None] = {}
+
+
+def override_key(site, path: str, query: str) -> str:
+    """The canonical www-host URL a request names (how overrides are keyed)."""
+    return canonical_url(site.url(path) + (f"?{query}" if query else ""))
+
 
 class SampleServer:
     """A running sample server; a context manager that stops it on exit."""
@@ -121,6 +137,17 @@ class SampleServer:
     @property
     def proxy_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    # Test hooks: make a site change as a real one does between two crawls.
+
+    def serve(self, url: str, body: bytes, content_type: str = "text/html; charset=utf-8"):
+        """From now on answer `url` (on a sample site) with `body`: a changed or a new page."""
+        self._httpd.overrides[canonical_url(url)] = Resource(
+            body, content_type, "override", datetime.now(timezone.utc).replace(microsecond=0))
+
+    def remove(self, url: str):
+        """From now on answer `url` with 404, as if the page had been deleted."""
+        self._httpd.overrides[canonical_url(url)] = None
 
     def stop(self):
         self._httpd.shutdown()
