@@ -1,0 +1,287 @@
+"""What the processes of a distributed crawl share in Redis, one township at a time.
+
+Keys live under `<namespace>:<town>:` (the namespace is one per `crawl_distributed` call and is
+deleted at its end; everything in it can be rebuilt from the ledger and the archive):
+
+- `requests`  sorted set: the shared request queue (scrapy-redis `PriorityQueue`, score −priority,
+  i.e. breadth-first by depth).
+- `seen`      set of canonical URLs: a URL's discovery is claimed here (SADD) before any Request
+  is built, so exactly one process records and requests it.
+- `busy`      set of worker ids holding popped requests; with an empty queue and no busy worker
+  the township is done.
+- `counts`    hash of per-worker `scheduled:<id>` / `bytes:<id>`, summed for the crawl caps.
+- `robots`    hash origin → robots.txt (`1`+body, or `0` for no rules); `parked:<origin>` lists
+  requests waiting for another worker's robots.txt.
+- `originals` hash payload digest → first record (JSON), for revisit records across workers.
+- `start`     the pickled `CrawlStart` the coordinator computed (resume state).
+
+Small Lua scripts make each multi-step change atomic and one round trip.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+
+from scrapy.dupefilters import BaseDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from migrate.crawl.ledgerwriter import DISCOVERY_COLUMNS, LedgerBatch, LedgerWriter
+from migrate.crawl.middlewares import WarcRecorderMiddleware
+from migrate.crawl.pipelines import LedgerPipeline
+from migrate.crawl.warc import Original
+
+logger = logging.getLogger(__name__)
+SHARED_SETTING = "SITEMIGRATE_SHARED"
+
+# ARGV: worker, scheduled, bytes, keys… → [claimed flags], scheduled total, bytes total
+CLAIM_SCRIPT = """
+local claimed = {}
+for i = 4, #ARGV do claimed[#claimed + 1] = redis.call('SADD', KEYS[1], ARGV[i]) end
+redis.call('HSET', KEYS[2], 'scheduled:' .. ARGV[1], ARGV[2], 'bytes:' .. ARGV[1], ARGV[3])
+local scheduled, bytes = 0, 0
+local counts = redis.call('HGETALL', KEYS[2])
+for i = 1, #counts, 2 do
+  if string.sub(counts[i], 1, 10) == 'scheduled:' then scheduled = scheduled + tonumber(counts[i + 1])
+  else bytes = bytes + tonumber(counts[i + 1]) end
+end
+return {claimed, scheduled, bytes}
+"""
+# Pop the best request and mark the worker busy in one step, so no other worker can see an
+# empty queue and an idle crawl in between.
+POP_SCRIPT = """
+local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #found > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+  redis.call('SADD', KEYS[2], ARGV[1])
+end
+return found
+"""
+IDLE_SCRIPT = """
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('ZCARD', KEYS[1]) == 0 and redis.call('SCARD', KEYS[2]) == 0 then return 1 end
+return 0
+"""
+PARK_SCRIPT = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+return 1
+"""
+PUBLISH_SCRIPT = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local parked = redis.call('LRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2])
+return parked
+"""
+
+
+def connect(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+@dataclass
+class SharedKeys:
+    """Where one township's shared state lives, and which worker is asking."""
+    redis_url: str
+    prefix: str          # <namespace>:<town>
+    worker: int
+    workers: int
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}:{name}"
+
+    def parked(self, origin: str) -> str:
+        return self.key(f"parked:{origin}")
+
+
+def encode_robots(body: bytes | None) -> bytes:
+    return b"0" if body is None else b"1" + body
+
+
+def decode_robots(value: bytes) -> bytes | None:
+    return None if value[:1] == b"0" else value[1:]
+
+
+class SharedCrawl:
+    """A worker's handle on one township's shared state (one Redis connection)."""
+
+    def __init__(self, keys: SharedKeys):
+        self.keys = keys
+        self.server = connect(keys.redis_url)
+        self._claim = self.server.register_script(CLAIM_SCRIPT)
+        self._pop = self.server.register_script(POP_SCRIPT)
+        self._idle = self.server.register_script(IDLE_SCRIPT)
+        self._park = self.server.register_script(PARK_SCRIPT)
+        self._publish = self.server.register_script(PUBLISH_SCRIPT)
+
+    @property
+    def worker(self) -> str:
+        return str(self.keys.worker)
+
+    def claim(self, urls: list[str], scheduled: int, fetched_bytes: int) -> tuple[list[bool], int, int]:
+        """Claim each URL's discovery; also publish this worker's counts and read the totals."""
+        claimed, total_scheduled, total_bytes = self._claim(
+            keys=[self.keys.key("seen"), self.keys.key("counts")],
+            args=[self.worker, scheduled, fetched_bytes, *urls])
+        return [bool(flag) for flag in claimed], int(total_scheduled), int(total_bytes)
+
+    def pop(self) -> bytes | None:
+        found = self._pop(keys=[self.keys.key("requests"), self.keys.key("busy")], args=[self.worker])
+        return found[0] if found else None
+
+    def idle_and_done(self) -> bool:
+        """This worker has nothing left; True when no worker has and the queue is empty."""
+        return bool(self._idle(keys=[self.keys.key("requests"), self.keys.key("busy")], args=[self.worker]))
+
+    def robots(self, origin: str) -> tuple[bool, bytes | None]:
+        value = self.server.hget(self.keys.key("robots"), origin)
+        return (False, None) if value is None else (True, decode_robots(value))
+
+    def park(self, origin: str, request_data: bytes) -> bool:
+        """Hold a request until another worker has read `origin`'s robots.txt (False: it
+        already has)."""
+        return bool(self._park(keys=[self.keys.key("robots"), self.keys.parked(origin)],
+                               args=[origin, request_data]))
+
+    def publish_robots(self, origin: str, body: bytes | None) -> list[bytes]:
+        """Share `origin`'s robots.txt; returns the requests other workers parked for it."""
+        return self._publish(keys=[self.keys.key("robots"), self.keys.parked(origin)],
+                             args=[origin, encode_robots(body)])
+
+
+# ---------------------------------------------------------------------- scheduler
+
+class SharedQueue(PriorityQueue):
+    """scrapy-redis's priority queue whose pop also marks the worker busy (see POP_SCRIPT)."""
+
+    def pop(self, timeout=0):
+        data = self.spider.shared.pop()
+        return self._decode_request(data) if data is not None else None
+
+
+class SharedScheduler(Scheduler):
+    """scrapy-redis's scheduler on the township's shared queue.
+
+    No dupefilter: every request is built once, after its URL was claimed in the shared seen-set
+    (the spider's), so scrapy-redis's request fingerprints would only repeat that check."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        keys: SharedKeys = crawler.settings[SHARED_SETTING]
+        scheduler = cls(server=connect(keys.redis_url), persist=True, queue_key=keys.key("requests"),
+                        queue_cls=f"{__name__}.SharedQueue", dupefilter=BaseDupeFilter())
+        scheduler.stats = crawler.stats
+        return scheduler
+
+
+# ---------------------------------------------------------------------- archive
+
+class SharedOriginals(dict):
+    """Payload digest → first record, across workers: a payload another worker archived first
+    is written as a revisit of its record (in that worker's file)."""
+
+    def __init__(self, server, key: str, local: dict):
+        super().__init__(local)
+        self.server = server
+        self.key = key
+
+    def get(self, digest, default=None):
+        found = super().get(digest)
+        if found is None:
+            raw = self.server.hget(self.key, digest)
+            if raw is not None:
+                found = Original(**json.loads(raw))
+                super().__setitem__(digest, found)
+        return default if found is None else found
+
+    def __setitem__(self, digest, original: Original):
+        super().__setitem__(digest, original)
+        self.server.hsetnx(self.key, digest, json.dumps(asdict(original)))
+
+    def setdefault(self, digest, original=None):
+        found = self.get(digest)
+        if found is None:
+            self[digest] = found = original
+        return found
+
+
+class SharedWarcRecorder(WarcRecorderMiddleware):
+    """The WARC recorder writing this worker's own files (`<town>-w<id>-…`) and sharing the
+    payload originals."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        keys: SharedKeys = crawler.settings[SHARED_SETTING]
+        archive = middleware.archive
+        archive.prefix = f"{archive.prefix}-w{keys.worker}"
+        archive.originals = SharedOriginals(connect(keys.redis_url), keys.key("originals"), archive.originals)
+        return middleware
+
+
+# ---------------------------------------------------------------------- ledger
+
+# Another worker may record a URL's outcome before the discovering worker records its
+# discovery: then the discovery fills in where the URL was found (the outcome left it empty).
+SHARED_DISCOVER_SQL = (
+    f"INSERT INTO urls (town, url, {', '.join(DISCOVERY_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in range(len(DISCOVERY_COLUMNS) + 2))}) "
+    "ON CONFLICT(town, url) DO UPDATE SET raw_url=excluded.raw_url, found_on=excluded.found_on, "
+    "link_text=excluded.link_text, depth=excluded.depth WHERE urls.raw_url IS NULL")
+LOCK_RETRIES = 20
+
+
+def is_lock_error(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class SharedLedgerWriter(LedgerWriter):
+    """The ledger writer of one of several processes writing one SQLite file (WAL).
+
+    SQLite waits up to the connection's timeout for the write lock; past that, a batch is
+    retried rather than lost. Discoveries are written first, in their own transaction: a
+    crash in between leaves queued children of a page not yet marked fetched, which a resumed
+    crawl handles as it would after any crash."""
+
+    def flush(self):
+        batch = self.pending
+        if batch.discovered:
+            self._retrying(self._write_discoveries, batch.discovered)
+            batch.discovered = []
+        self._retrying(self._flush_rest, batch)
+
+    def _flush_rest(self, batch: LedgerBatch):
+        try:
+            super().flush()
+        except sqlite3.OperationalError:
+            self.pending = batch          # the transaction rolled back: keep the batch
+            raise
+
+    def _write_discoveries(self, rows: list[dict]):
+        with self.ledger.transaction() as db:
+            db.executemany(SHARED_DISCOVER_SQL, [(self.town, row["url"], *(row.get(c) for c in DISCOVERY_COLUMNS))
+                                                 for row in rows])
+
+    @staticmethod
+    def _retrying(write, argument):
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return write(argument)
+            except sqlite3.OperationalError as exc:
+                if not is_lock_error(exc) or attempt == LOCK_RETRIES - 1:
+                    raise
+                logger.warning("ledger busy (%s), retrying", exc)
+                time.sleep(min(0.2 * (attempt + 1), 2.0))
+
+
+class SharedLedgerPipeline(LedgerPipeline):
+    def open_spider(self, spider=None):
+        super().open_spider(spider)
+        self.writer = SharedLedgerWriter(self.ledger, self.town)

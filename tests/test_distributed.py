@@ -1,0 +1,193 @@
+"""Distributed crawl: real redis-server, real worker processes, the bundled sample sites."""
+
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from migrate.archive import iter_records
+from migrate.config import load_config
+from migrate.crawl import crawl_towns
+from migrate.crawl.distributed import crawl_distributed
+from migrate.crawl.runner import _child_env
+from migrate.errors import UserError
+from migrate.ledger import Ledger
+from migrate.samples import truth
+from migrate.samples.server import start_sample_server
+
+ROOT = Path(__file__).resolve().parents[1]
+TOWN = "taoyuan"
+COMPARED = ("state", "rule", "status", "content_type", "kind", "length", "payload_digest", "sha256", "filename",
+            "redirect_to")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed (Debian package redis-server): distributed crawls need it")
+    folder, port = tmp_path_factory.mktemp("redis"), free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def workspace(folder: Path, concurrency: int = 8, delay: float = 0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ROOT / "sitemigrate.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"concurrency_per_host: \d+", f"concurrency_per_host: {concurrency}", text)
+    text = re.sub(r"delay: [\d.]+", f"delay: {delay}", text)
+    (folder / "sitemigrate.yaml").write_text(text, encoding="utf-8")
+    return folder / "sitemigrate.yaml"
+
+
+def rows(config, town=TOWN) -> dict[str, dict]:
+    with Ledger(config.ledger_path) as ledger:
+        return {r["url"]: r for r in ledger.rows(town)}
+
+
+def links(config, town=TOWN) -> set[tuple]:
+    with Ledger(config.ledger_path) as ledger:
+        return set(ledger.db.execute("SELECT src, dst, text FROM links WHERE town=?", (town,)).fetchall())
+
+
+def records(config, town=TOWN, rec_type="request") -> tuple[Counter, Counter]:
+    """How often each URL has a `rec_type` record, and how many records each worker's files hold."""
+    per_url, per_worker = Counter(), Counter()
+    for path in sorted(config.archive_dir(town).glob("*.warc.gz")):
+        worker = re.search(r"-(w\d+)-", path.name)
+        for entry in iter_records(path):
+            if entry.rec_type == rec_type:
+                per_url[entry.url] += 1
+                per_worker[worker.group(1) if worker else "single"] += 1
+    return per_url, per_worker
+
+
+def archived_site_urls(config, town=TOWN) -> set[str]:
+    """Archived 200 answers, without robots.txt and sitemaps (not pages of the site)."""
+    return {url for url, row in rows(config, town).items()
+            if row["state"] == "fetched" and row["status"] == 200 and url.split("/", 3)[-1] != "robots.txt"
+            and "sitemap" not in url.rsplit("/", 1)[-1]}
+
+
+@pytest.fixture(scope="module")
+def sample_server():
+    with start_sample_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def two_workers(redis_url, sample_server, tmp_path_factory):
+    config = load_config(workspace(tmp_path_factory.mktemp("distributed")))
+    updates = []
+    stats = crawl_distributed(config, [config.township(TOWN)], redis_url, workers=2, proxy=sample_server.proxy_url,
+                              progress=lambda done, total, label: updates.append((done, total, label)))
+    return config, stats, updates
+
+
+def test_two_workers_fetch_every_url_once_and_miss_none(two_workers):
+    config, stats, updates = two_workers
+    per_url, per_worker = records(config)
+    assert per_url and {url: n for url, n in per_url.items() if n != 1} == {}
+    assert archived_site_urls(config) == truth.expected_archivable_urls(TOWN)
+    assert not [u for u, r in rows(config).items() if r["state"] in ("queued", "failed")]
+    assert stats[TOWN]["fetched"] == sum(per_worker.values())
+    assert updates and updates[-1][0] == stats[TOWN]["fetched"]
+
+
+def test_both_workers_did_work_in_files_of_their_own(two_workers):
+    config, _, _ = two_workers
+    _, per_worker = records(config)
+    assert set(per_worker) == {"w0", "w1"} and min(per_worker.values()) >= 10
+    assert not list(config.archive_dir(TOWN).glob("*.open"))
+    for row in rows(config).values():
+        if row["state"] == "fetched":
+            assert re.search(r"-w[01]-", row["warc_file"]), row
+
+
+def test_ledger_is_the_single_process_ledger(two_workers, sample_server, tmp_path):
+    config, _, _ = two_workers
+    single = load_config(workspace(tmp_path / "single"))
+    crawl_towns(single, [single.township(TOWN)], proxy=sample_server.proxy_url)
+    ours, theirs = rows(config), rows(single)
+    assert set(ours) == set(theirs)
+    assert {u: tuple(r[c] for c in COMPARED) for u, r in ours.items()} == \
+           {u: tuple(r[c] for c in COMPARED) for u, r in theirs.items()}
+    assert all(r["raw_url"] and r["depth"] is not None for r in ours.values())
+    assert links(config) == links(single)
+
+
+def test_all_townships_at_once(redis_url, sample_server, tmp_path):
+    config = load_config(workspace(tmp_path / "all"))
+    crawl_distributed(config, config.townships, redis_url, workers=2, proxy=sample_server.proxy_url)
+    for town in config.townships:
+        per_url, _ = records(config, town.slug)
+        assert {url: n for url, n in per_url.items() if n != 1} == {}, town.slug
+        assert archived_site_urls(config, town.slug) == truth.expected_archivable_urls(town.slug)
+
+
+def test_ctrl_c_then_resume_finishes_without_fetching_twice(redis_url, sample_server, tmp_path):
+    config_path = workspace(tmp_path / "ws", concurrency=2, delay=0.05)
+    script = textwrap.dedent("""
+        import sys
+        from migrate.config import load_config
+        from migrate.crawl.distributed import crawl_distributed
+        config = load_config(sys.argv[1])
+        def progress(done, total, label):
+            print("progress", done, flush=True)
+        try:
+            crawl_distributed(config, [config.township("taoyuan")], sys.argv[2], workers=2, proxy=sys.argv[3],
+                              progress=progress)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(3)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script, str(config_path), redis_url, sample_server.proxy_url],
+                             stdout=subprocess.PIPE, text=True, env=_child_env())
+    for line in child.stdout:
+        if line.startswith("progress") and int(line.split()[1]) >= 30:
+            break
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=90)
+    assert child.returncode == 3 and "interrupted" in out
+    config = load_config(config_path)
+    assert not list(config.archive_dir(TOWN).glob("*.open"))
+    assert any(r["state"] == "queued" for r in rows(config).values())
+    crawl_distributed(config, [config.township(TOWN)], redis_url, workers=2, proxy=sample_server.proxy_url,
+                      resume=True)
+    per_url, _ = records(config, rec_type="response")
+    revisits, _ = records(config, rec_type="revisit")
+    assert {url: n for url, n in (per_url + revisits).items() if n != 1} == {}
+    assert archived_site_urls(config) == truth.expected_archivable_urls(TOWN)
+    assert not [u for u, r in rows(config).items() if r["state"] in ("queued", "failed")]
+
+
+def test_unreachable_redis_is_a_user_error(tmp_path):
+    config = load_config(workspace(tmp_path))
+    with pytest.raises(UserError, match="Redis"):
+        crawl_distributed(config, config.townships, f"redis://127.0.0.1:{free_port()}/0", workers=2)
