@@ -152,3 +152,20 @@ def test_redirect_loop_rule():
     assert redirect_loops(targets) == {"a", "b", "c", "self"}
     chain = {str(i): str(i + 1) for i in range(30)}      # 30 hops from "0", 21 from "9", 20 from "10"
     assert redirect_loops(chain) == {str(i) for i in range(10)}
+
+
+def test_the_crawl_report_lists_the_lies_and_failures(lied_to):
+    import json
+
+    config, stats, _, _ = lied_to
+    report = json.loads((config.reports_dir / "crawl-liar.json").read_text(encoding="utf-8"))
+    anomalies = {a["url"]: a["rule"] for a in report["anomalies"]}
+    assert anomalies[canonical_url(HOST + liars.LIES["binary-as-html"])] == "mislabelled:text/html"
+    assert anomalies[HOST + "/news/old.html"] == anomalies[HOST + "/404.html"] == "soft-404"
+    assert anomalies[HOST + "/self.asp"] == "redirect-loop"
+    failures = {f["url"]: f["label"] for f in report["failures"]}
+    assert failures[HOST + "/slow.html"] == "超时无响应"
+    assert failures[HOST + "/files/huge.zip"].startswith("文件超过单个文件大小上限")
+    broken = {b["url"] for b in report["broken_links"]}
+    assert {HOST + "/news/old.html", HOST + "/slow.html"} <= broken
+    assert stats["liar"]["report"]["anomalies"] == len(report["anomalies"])

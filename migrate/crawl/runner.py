@@ -22,6 +22,7 @@ from pathlib import Path
 from migrate.config import Config, Township
 from migrate.crawl import changes, events
 from migrate.crawl.job import CrawlJob
+from migrate.crawl.report import write_crawl_report
 from migrate.crawl.verdicts import mark_redirect_loops
 from migrate.errors import UserError
 from migrate.ledger import Ledger
@@ -205,7 +206,8 @@ def crawl_towns(config: Config, towns: list[Township], resume: bool = False, pro
     pages, attachments, images, assets, other, redirects, errors (4xx), excluded, failed,
     queued (left for a resume), fetched, revisits, bytes, seconds; with `recrawl` (fetch again
     only what is new or changed, see `migrate.crawl.recrawl`) also `changes`: counts of new,
-    changed, unchanged and gone URLs."""
+    changed, unchanged and gone URLs; and `report`: the summary of the crawl report written to
+    `output/reports/crawl-<town>.html` and `.json` (see `migrate.crawl.report`)."""
     if resume and recrawl:
         raise UserError("不能同时续抓（--resume）和增量重抓（--recrawl）。",
                         hint="中断的增量重抓请直接再运行一次增量重抓；中断的首次抓取请用 --resume 续抓。")
@@ -214,6 +216,7 @@ def crawl_towns(config: Config, towns: list[Township], resume: bool = False, pro
         results[town.slug] = crawl_town(config, town, resume=resume, progress=progress, proxy=proxy,
                                         recrawl=recrawl)
         with Ledger(config.ledger_path) as ledger:
+            results[town.slug]["report"] = write_crawl_report(config, ledger, town.slug)
             problem = unreachable_start(ledger, town)
         if problem:
             unreachable.append(problem)
