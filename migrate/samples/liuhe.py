@@ -430,8 +430,13 @@ class Liuhe(SampleSite):
         prev = f'<a href="{href(base + f"&page={page - 1}")}">上一页</a>' if page > 1 else "上一页"
         nxt = f'<a href="{href(base + f"&page={page + 1}")}">下一页</a>' if page < total else "下一页"
         last = f'<a href="{href(base + f"&page={total}")}">尾页</a>' if page < total else "尾页"
+        # A jump menu whose URL the script builds from the chosen option (spiders/liuhe_asp.py)
+        options = "".join(f'<option value="{n}"{" selected" if n == page else ""}>第{n}页</option>'
+                          for n in range(1, total + 1))
+        jump = (f" 转到：<select name=\"page\" onchange=\"window.location='{base}&page='"
+                f'+this.options[this.selectedIndex].value">{options}</select>') if total > 1 else ""
         return (f"共 {len(column.articles)} 条记录 页次：{page}/{total} 每页 {column.per_page} 条 "
-                f"{first} {prev} {nxt} {last}")
+                f"{first} {prev} {nxt} {last}{jump}")
 
     def _show(self, art: Article, sid: str | None) -> Resource:
         links, href = self._linker(art.url, sid)
