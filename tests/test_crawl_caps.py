@@ -34,6 +34,7 @@ def test_time_cap_leaves_the_rest_in_the_ledger_and_resume_finishes(tmp_path):
         assert not {u for u in left_out if u in asked}           # never sent
 
         config.crawl.max_seconds = None
+        config.crawl.concurrency_per_host = 8
         site.delay = 0
         crawl_towns(config, config.townships, proxy=site.proxy_url, resume=True)
     rows = rows_by_url(config)

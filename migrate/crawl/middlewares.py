@@ -127,10 +127,8 @@ class ArchiveReplayMiddleware:
                    request=request, protocol="HTTP/1.1")
 
 
-class CapsMiddleware:
-    """Stops requests the crawl has no budget left for (the spider's `cap_rule` decides)."""
-
-    CAP_META = "cap"
+class SpiderStateMiddleware:
+    """A middleware that asks the running spider (Scrapy no longer passes it in)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -139,27 +137,29 @@ class CapsMiddleware:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    @property
+    def spider(self):
+        return self.crawler.spider
+
+
+class CapsMiddleware(SpiderStateMiddleware):
+    """Stops requests the crawl has no budget left for (the spider's `cap_rule` decides)."""
+
+    CAP_META = "cap"
+
     def process_request(self, request, spider=None):
-        spider = self.crawler.spider
-        rule = spider.cap_rule() if hasattr(spider, "cap_rule") else None
+        rule = self.spider.cap_rule() if hasattr(self.spider, "cap_rule") else None
         if rule:
             request.meta[self.CAP_META] = rule
             raise IgnoreRequest(rule)
         return None
 
 
-class ConditionalMiddleware:
+class ConditionalMiddleware(SpiderStateMiddleware):
     """Conditional GETs for what a re-crawl has archived before (the spider's `recrawl`)."""
 
-    def __init__(self, crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
     def process_request(self, request, spider=None):
-        recrawl = getattr(self.crawler.spider, "recrawl", None)
+        recrawl = getattr(self.spider, "recrawl", None)
         if recrawl is None or request.method != "GET" or PREVIOUS_META in request.meta:
             return None
         found = recrawl.conditional(request.meta.get("key") or request.url)

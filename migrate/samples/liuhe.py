@@ -539,30 +539,30 @@ class Liuhe(SampleSite):
         for number, items in enumerate(pages):
             self.add(self._photo_url(number), self._photo_page(number, len(pages), items))
 
-    def _tool_page(self, path: str, title: str, heading: str, lines: list[str]) -> Resource:
+    def _tool(self, path: str, title: str, body_of) -> Resource:
+        """A small GBK page in the site's template; `body_of(links)` writes its body."""
         links = Links(self.url(path))
+        html = self._html(links, title, body_of(links))
+        return Resource(html.encode("gbk"), "text/html", "tool", LAUNCHED, links=links.urls)
+
+    def _tool_page(self, path: str, title: str, heading: str, lines: list[str]) -> Resource:
         rows = "".join(f"<TR><TD height=24>·{esc(line)}\n" for line in lines)
-        body = (f"<TABLE width=360 border=0 align=center cellpadding=0 cellspacing=0>\n"
-                f"<TR><TD class=boxtitle>{esc(heading)}\n{rows}</TABLE>")
-        return Resource(self._html(links, f"{title}-柳河街道办事处", body).encode("gbk"), "text/html", "tool",
-                        LAUNCHED, links=links.urls)
+        return self._tool(path, f"{title}-柳河街道办事处", lambda links: (
+            f"<TABLE width=360 border=0 align=center cellpadding=0 cellspacing=0>\n"
+            f"<TR><TD class=boxtitle>{esc(heading)}\n{rows}</TABLE>"))
 
     def _english_page(self) -> Resource:
-        links = Links(self.url("/english.asp"))
-        body = ("<TABLE width=600 border=0 align=center><TR><TD><b>Liuhe Subdistrict Office, Yunxi County</b>\n"
-                f"<TR><TD>Address: No. 9 Binhe Road<br>Tel: {TOWN.phone}<br>"
-                f'<a href="{links("index.asp")}" target=_top>中文版</a>\n</TABLE>')
-        return Resource(self._html(links, "Liuhe Subdistrict Office", body).encode("gbk"), "text/html", "tool",
-                        LAUNCHED, links=links.urls)
+        return self._tool("/english.asp", "Liuhe Subdistrict Office", lambda links: (
+            "<TABLE width=600 border=0 align=center><TR><TD><b>Liuhe Subdistrict Office, Yunxi County</b>\n"
+            f"<TR><TD>Address: No. 9 Binhe Road<br>Tel: {TOWN.phone}<br>"
+            f'<a href="{links("index.asp")}" target=_top>中文版</a>\n</TABLE>'))
 
     def _service_page(self) -> Resource:
-        links = Links(self.url("/bmfw.asp"))
-        body = (f"<TABLE width=600 border=0 align=center cellpadding=0 cellspacing=0>\n"
-                f"<TR><TD class=boxtitle>便民服务导航\n"
-                f'<TR><TD height=24>·<a href="{links("list.asp?classid=9")}">办事指南</a>\n'
-                f'<TR><TD height=24>·<a href="{links("tbfw.asp")}">臺胞服務（繁體）</a>\n</TABLE>')
-        return Resource(self._html(links, "便民服务-柳河街道办事处", body).encode("gbk"), "text/html", "tool",
-                        LAUNCHED, links=links.urls)
+        return self._tool("/bmfw.asp", "便民服务-柳河街道办事处", lambda links: (
+            f"<TABLE width=600 border=0 align=center cellpadding=0 cellspacing=0>\n"
+            f"<TR><TD class=boxtitle>便民服务导航\n"
+            f'<TR><TD height=24>·<a href="{links("list.asp?classid=9")}">办事指南</a>\n'
+            f'<TR><TD height=24>·<a href="{links("tbfw.asp")}">臺胞服務（繁體）</a>\n</TABLE>'))
 
     def _big5_page(self) -> Resource:
         """A page the Taiwan affairs office wrote in Big5, with Traditional link texts."""
