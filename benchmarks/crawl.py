@@ -131,11 +131,12 @@ def write_workspace(folder: Path, sites: list[tuple[str, str]], crawl: dict) -> 
 
 
 def crawl_child(config_path: str, workers: int, redis_url: str | None) -> int:
-    """In the measured child: the library call `sitemigrate crawl` makes."""
+    """In the measured child: the library call `sitemigrate crawl` makes (distributed with a
+    Redis URL: all townships at once)."""
     from migrate.config import load_config
 
     config = load_config(config_path)
-    if workers > 1 or redis_url:
+    if redis_url:
         from migrate.crawl.distributed import crawl_distributed
 
         stats = crawl_distributed(config, config.townships, redis_url=redis_url, workers=workers)
@@ -219,20 +220,26 @@ def run_fast(args, scratch: Path):
     site = generate(scratch / "site", args.articles)
     expected = site.paths | {"/"}
     print(f"Run 1 — one site, {len(site.pages)} HTML pages + {len(site.files)} other files, "
-          f"{mib(site.bytes)}, nginx on tmpfs")
-    with Nginx(scratch / "site", scratch / "nginx") as nginx, redis_for(args, scratch) as redis_url:
-        config_path = write_workspace(scratch / "ws", [("bench", nginx.url)], FAST)
-        ours = run_sitemigrate(config_path, args.workers, redis_url)
-        summary = ledger_summary(config_path)["bench"]
+          f"{mib(site.bytes)}, nginx on tmpfs; FAST settings {FAST}")
+    results = []
+    with Nginx(scratch / "site", scratch / "nginx") as nginx:
+        for workers in args.workers:
+            with redis_for(workers > 1, scratch / f"redis-{workers}") as redis_url:
+                config_path = write_workspace(scratch / f"ws-{workers}", [("bench", nginx.url)], FAST)
+                measured = run_sitemigrate(config_path, workers, redis_url)
+            label = "sitemigrate, 1 process" if workers == 1 else f"sitemigrate, {workers} workers"
+            results.append((label, measured, ledger_summary(config_path)["bench"]))
         theirs, wget_paths, wget_bytes = run_wget(nginx.url, scratch / "wget")
     wget_pages = sum(1 for p in wget_paths if p.endswith(".html"))
-    label = f"sitemigrate ({args.workers} worker{'s' if args.workers > 1 else ''})"
-    print_row(label, ours, summary["pages"], summary["requests"], summary["bytes"])
+    for label, measured, summary in results:
+        print_row(label, measured, summary["pages"], summary["requests"], summary["bytes"])
     print_row("wget --mirror", theirs, wget_pages, len(wget_paths), wget_bytes)
-    compare_paths(expected, {label: summary["paths"] | ({"/"} if "/" in summary["paths"] else set()),
+    compare_paths(expected, {**{label: summary["paths"] for label, _, summary in results},
                              "wget --mirror": wget_paths | {"/"}})
-    ratio = rate(summary["pages"], ours.seconds) / rate(wget_pages, theirs.seconds)
-    print(f"  pages/s ratio sitemigrate : wget = {ratio:.2f}  (target ≥ 0.50; peak memory target < 500 MiB)")
+    for label, measured, summary in results:
+        ratio = rate(summary["pages"], measured.seconds) / rate(wget_pages, theirs.seconds)
+        print(f"  {label}: pages/s {ratio:.2f} × wget's (target ≥ 0.50), peak memory {mib(measured.peak_rss)} "
+              f"(target < 500 MiB)")
 
 
 # ---------------------------------------------------------------------- run 2: polite
@@ -254,10 +261,10 @@ def run_polite(args, scratch: Path):
     roots = [scratch / f"site{i}" for i in range(args.sites)]
     for i, root in enumerate(roots):
         generate(root, args.site_articles, seed=100 + i)
-    with SlowSites(roots, latency=args.latency) as sites, redis_for(args, scratch) as redis_url:
+    with SlowSites(roots, latency=args.latency) as sites, redis_for(True, scratch / "redis-polite") as redis_url:
         towns = [(f"site{i}", f"http://{sites.host(i)}/") for i in range(args.sites)]
         config_path = write_workspace(scratch / "ws-polite", towns, POLITE)
-        ours = run_sitemigrate(config_path, args.workers, redis_url)
+        ours = run_sitemigrate(config_path, args.polite_workers, redis_url)
     summary = ledger_summary(config_path)
     ideals = {town: polite_ideal(s["requests"], POLITE["delay"], args.latency, POLITE["concurrency_per_host"])
               for town, s in summary.items()}
@@ -274,11 +281,11 @@ def run_polite(args, scratch: Path):
 # ---------------------------------------------------------------------- main
 
 class redis_for:
-    """A private redis-server on tmpfs when the crawl runs distributed (workers > 1)."""
+    """A private redis-server on tmpfs for a distributed crawl (None when not needed)."""
 
-    def __init__(self, args, scratch: Path):
-        self.enabled = args.workers > 1
-        self.folder = scratch / "redis"
+    def __init__(self, enabled: bool, folder: Path):
+        self.enabled = enabled
+        self.folder = folder
         self.process = None
 
     def __enter__(self) -> str | None:
@@ -304,7 +311,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", choices=["fast", "polite", "both"], default="both")
     parser.add_argument("--articles", type=int, default=5000, help="articles of the fast site")
-    parser.add_argument("--workers", type=int, default=1, help="crawler processes (>1: distributed, with a private Redis)")
+    parser.add_argument("--workers", type=lambda v: [int(n) for n in v.split(",")], default=[1, 2],
+                        help="crawler processes for the fast site, comma-separated runs (>1: distributed, private Redis)")
+    parser.add_argument("--polite-workers", type=int, default=1, help="crawler processes for the ten sites")
     parser.add_argument("--sites", type=int, default=10)
     parser.add_argument("--site-articles", type=int, default=300, help="articles of each polite site")
     parser.add_argument("--latency", type=float, default=0.1)
@@ -313,7 +322,7 @@ def main():
     parser.add_argument("--redis", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        sys.exit(crawl_child(args.child, args.workers, args.redis))
+        sys.exit(crawl_child(args.child, args.workers[0], args.redis))
     scratch = Path(tempfile.mkdtemp(prefix="sitemigrate-crawl-bench-", dir=TMPFS if TMPFS.is_dir() else None))
     try:
         if args.run in ("fast", "both"):
