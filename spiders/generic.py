@@ -397,6 +397,8 @@ class GovSiteSpider(scrapy.Spider):
         batch = LedgerBatch()
         origin = origin_of(row["url"])
         body = response.body if response.status == 200 and row["state"] == "fetched" else None
+        if response.status == 304 and self.recrawl is not None:     # unchanged: the archived rules hold
+            body = self.recrawl.previous_body(row["url"])
         self.robots[origin] = self.robots_parser(body)
         self.robots_in_flight.discard(origin)
         requests = self.release(origin, batch)

@@ -46,8 +46,8 @@ def recrawled(tmp_path_factory):
         old_listing = read_record(config.workdir, before[listing]["warc_file"], before[listing]["warc_offset"]).body
         server.serve(edited, "<html><head><title>已更正</title></head><body><h1>已更正的稿件</h1></body></html>".encode("gbk"),
                      "text/html")
-        server.serve(listing, old_listing.replace(b"</TABLE>", '<TR><TD><a href="show.asp?id=900">新增通知</a>\n</TABLE>'
-                                                  .encode("gbk"), 1), "text/html")
+        new_rows = '<TR><TD><a href="show.asp?id=900">新增通知</a> <a href="admin/login.asp">后台</a>\n</TABLE>'
+        server.serve(listing, old_listing.replace(b"</TABLE>", new_rows.encode("gbk"), 1), "text/html")
         server.serve(added, "<html><head><title>新增通知</title></head><body><h1>新增通知</h1></body></html>".encode("gbk"),
                      "text/html")
         server.remove(deleted)
@@ -66,6 +66,9 @@ def test_all_four_outcomes_are_recorded(recrawled):
     previously = {u for u, row in r["before"].items() if row["state"] == "fetched"}
     assert unchanged == previously - {r["edited"], r["listing"], r["deleted"]}
     assert r["stats"]["changes"] == {"new": 1, "changed": 2, "unchanged": len(unchanged), "gone": 1}
+    # robots.txt answered 304: its archived rules still keep the crawl out of /admin/
+    admin = r["after"][canonical_url(LIUHE + "/admin/login.asp")]
+    assert (admin["state"], admin["rule"]) == ("excluded", "robots")
 
 
 def test_unchanged_urls_keep_their_record_and_nothing_is_stored_twice(recrawled):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from migrate.archive import REFERS_TO_FILE, REFERS_TO_OFFSET, read_http_headers, record_headers
+from migrate.archive import REFERS_TO_FILE, REFERS_TO_OFFSET, read_http_headers, read_record, record_headers
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import OUTCOME_COLUMNS
 from migrate.crawl.state import CrawlStart, pending_of
@@ -84,6 +84,17 @@ class Recrawl:
                 return Original(fields.get("WARC-Refers-To-Target-URI") or prev["revisit_of"], target_file,
                                 int(target_offset))
         return Original(prev["raw_url"] or key, prev["warc_file"], prev["warc_offset"])
+
+    def previous_body(self, key: str) -> bytes | None:
+        """The earlier payload of `key` (what a 304 says is still current), or None."""
+        prev = self.previous.get(key)
+        if prev is None or not prev["warc_file"]:
+            return None
+        try:
+            return read_record(self.workdir, prev["warc_file"], prev["warc_offset"]).body
+        except (OSError, ValueError) as exc:
+            logger.warning("earlier record of %s unreadable: %s", key, exc)
+            return None
 
     def settle(self, row: dict) -> tuple[dict | None, tuple | None]:
         """(ledger row to write or None to keep the earlier one, `changes` row or None) for one
