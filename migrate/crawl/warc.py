@@ -18,6 +18,7 @@ import hashlib
 import http
 import os
 import shutil
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from io import BytesIO
@@ -92,6 +93,38 @@ class RawHttpHeaders(StatusAndHeaders):
 
     def compute_headers_buffer(self, header_filter=None):
         self.headers_buff = self.raw
+
+
+class GzipMembers:
+    """What warcio writes a record to: each record (warcio flushes after every one) becomes one
+    gzip member of the file, as a gzip WARC must be.
+
+    Compressed at zlib's default level; a record whose payload does not compress (images,
+    PDFs, archives: most of an archive's bytes) is stored in the member as it is, since
+    deflating it again would cost more CPU than all else the crawl does with it."""
+
+    LEVEL = 6
+    SAMPLE = 4096
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes):
+        self.parts.append(data)
+
+    def flush(self):
+        record, self.parts = b"".join(self.parts), []
+        self.fh.write(zlib.compress(record, self.level_for(record), wbits=31))
+        self.fh.flush()
+
+    @classmethod
+    def level_for(cls, record: bytes) -> int:
+        if len(record) < 4 * cls.SAMPLE:
+            return cls.LEVEL
+        middle = len(record) // 2
+        sample = record[middle:middle + cls.SAMPLE]
+        return cls.LEVEL if len(zlib.compress(sample, 1)) < 0.9 * len(sample) else 0
 
 
 def payload_digest(body: bytes) -> str:
@@ -171,7 +204,7 @@ class WarcArchive:
             break
         self.current = path
         self.unsealed.append(path)
-        self.writer = WARCWriter(self.fh, gzip=True, warc_version=WARC_VERSION)
+        self.writer = WARCWriter(GzipMembers(self.fh), gzip=False, warc_version=WARC_VERSION)
         self.writer.write_record(self.writer.create_warcinfo_record(final.name, self.info))
         self.fh.flush()
 
