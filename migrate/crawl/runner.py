@@ -156,6 +156,13 @@ def _end_run(ledger: Ledger, run_id: int, outcome: str, stats: dict):
                       (_now(), outcome, json.dumps(stats, ensure_ascii=False), run_id))
 
 
+def after_crawl(config: Config, ledger: Ledger, town: str) -> dict:
+    """What every crawl of a township ends with, however it ran (one process or distributed):
+    redirect loops marked, then the crawl report written; returns the report's summary."""
+    mark_redirect_loops(ledger, town)
+    return write_crawl_report(config, ledger, town)
+
+
 def unreachable_start(ledger: Ledger, town: Township) -> str | None:
     """A Chinese explanation when none of the township's start URLs could be archived."""
     problems = []
@@ -191,7 +198,6 @@ def crawl_town(config: Config, town: Township, resume: bool = False, progress=No
         raise
     finally:
         with Ledger(job.ledger_path) as ledger:
-            mark_redirect_loops(ledger, town.slug)
             stats = town_stats(ledger, town.slug)
             stats["seconds"] = round(time.monotonic() - started, 2)
             if recrawl:
@@ -216,7 +222,7 @@ def crawl_towns(config: Config, towns: list[Township], resume: bool = False, pro
         results[town.slug] = crawl_town(config, town, resume=resume, progress=progress, proxy=proxy,
                                         recrawl=recrawl)
         with Ledger(config.ledger_path) as ledger:
-            results[town.slug]["report"] = write_crawl_report(config, ledger, town.slug)
+            results[town.slug]["report"] = after_crawl(config, ledger, town.slug)
             problem = unreachable_start(ledger, town)
         if problem:
             unreachable.append(problem)
