@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from migrate.archive import iter_records, read_record, warc_path
-from migrate.crawl.warc import HttpExchange, WarcArchive, payload_digest, seal_unfinished, supersede
+from migrate.archive import iter_records, read_http_headers, read_record, warc_path
+from migrate.crawl.warc import HttpExchange, Original, WarcArchive, payload_digest, seal_unfinished, supersede
 
 GBK_DISPOSITION = 'attachment; filename="2024年预算.xls"'.encode("gbk")
 
@@ -69,6 +69,27 @@ def test_identical_payloads_become_revisits_that_read_back_whole(archive):
     assert back.record_type == "revisit" and back.body == pdf and back.refers_to_url == "http://h/a.pdf"
     assert read_record(workdir, not_found.warc_file, not_found.warc_offset).status == 404
     assert warcio_check(workdir / first.warc_file).returncode == 0
+
+
+def test_a_304_is_a_not_modified_revisit_of_the_record_it_confirms(archive):
+    arch, workdir = archive
+    page = b"<html>same</html>"
+    validators = [(b"Content-Type", b"text/html"), (b"ETag", b'"abc"'), (b"Last-Modified", b"Mon, 01 Jan 2024 00:00:00 GMT")]
+    first = arch.write(exchange("http://h/p.html", page, headers=validators))
+    original = Original("http://h/p.html", first.warc_file, first.warc_offset)
+    again = arch.write(exchange("http://h/p.html", b"", status=304, headers=[(b"ETag", b'"abc"')]),
+                       not_modified_of=original, original_digest=first.payload_digest)
+    arch.close()
+    entries = {e.offset: e for e in iter_records(workdir / first.warc_file)}
+    revisit = entries[again.warc_offset]
+    assert (revisit.rec_type, revisit.status, revisit.payload_digest) == ("revisit", 304, first.payload_digest)
+    assert revisit.refers_to["WARC-Refers-To"] == entries[first.warc_offset].record_id
+    assert revisit.refers_to["Sitemigrate-Refers-To-Offset"] == str(first.warc_offset)
+    headers = dict(read_http_headers(workdir, first.warc_file, first.warc_offset))
+    assert (headers["ETag"], headers["Last-Modified"]) == ('"abc"', "Mon, 01 Jan 2024 00:00:00 GMT")
+    assert read_record(workdir, again.warc_file, again.warc_offset).body == page
+    assert warcio_check(workdir / first.warc_file).returncode == 0
+    assert b"server-not-modified" in gzip.open(workdir / first.warc_file).read()
 
 
 def test_post_request_body_is_archived(archive):
