@@ -28,7 +28,8 @@ def test_time_cap_leaves_the_rest_in_the_ledger_and_resume_finishes(tmp_path):
         rows = rows_by_url(config)
         left_out = capped(rows, "max-time")
         assert left_out and stats["fixture"]["excluded"] >= len(left_out)
-        assert elapsed < 6, f"a 1 s budget took {elapsed:.1f} s"
+        # one request at a time, 0.15 s apart: about seven in the 1 s budget, not the 60 of the site
+        assert stats["fixture"]["fetched"] + stats["fixture"]["failed"] <= 20, elapsed
         assert_nothing_left_unaccounted(rows)
         asked = {f"http://{h}{p}" for _, h, p, _ in site.requests}
         assert not {u for u in left_out if u in asked}           # never sent
