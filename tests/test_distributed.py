@@ -118,6 +118,7 @@ def test_two_workers_fetch_every_url_once_and_miss_none(two_workers):
     assert not [u for u, r in rows(config).items() if r["state"] in ("queued", "failed")]
     assert stats[TOWN]["fetched"] == sum(per_worker.values())
     assert updates and updates[-1][0] == stats[TOWN]["fetched"]
+    assert stats[TOWN]["report"] and (config.reports_dir / f"crawl-{TOWN}.html").exists()
 
 
 def test_both_workers_did_work_in_files_of_their_own(two_workers):

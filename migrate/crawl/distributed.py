@@ -38,7 +38,7 @@ from migrate.config import Config, Township
 from migrate.crawl import events
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.runner import (DETACH, STOP_GRACE_SECONDS, STOP_SIGNAL, WorkerProcess, _begin_run, _child_env,
-                                  _end_run, town_stats, unreachable_start)
+                                  _end_run, after_crawl, town_stats, unreachable_start)
 from migrate.crawl.shared import SHARED_SETTING, SharedKeys, connect, encode_robots
 from migrate.crawl.state import CrawlStart, crawl_start, origin_of
 from migrate.errors import UserError
@@ -191,7 +191,7 @@ def crawl_distributed(config: Config, towns: list[Township], redis_url: str, wor
                       resume: bool = False, progress=None, proxy: str | None = None) -> dict[str, dict]:
     """Archive the townships' old sites with `workers` processes sharing one Redis server.
 
-    Returns per-township counts as `crawl_towns` does."""
+    Returns per-township counts (and crawl report summaries) as `crawl_towns` does."""
     if workers < 1:
         raise UserError(f"分布式抓取的进程数应至少为 1，实际是 {workers}。")
     server = redis_server(redis_url)
@@ -223,6 +223,8 @@ def crawl_distributed(config: Config, towns: list[Township], redis_url: str, wor
     finally:
         drop_namespace(server, namespace)
     with Ledger(config.ledger_path) as ledger:
+        for town in towns:
+            results[town.slug]["report"] = after_crawl(config, ledger, town.slug)
         unreachable = [p for p in (unreachable_start(ledger, town) for town in towns) if p]
     if unreachable:
         raise UserError(" ".join(unreachable),

@@ -51,15 +51,23 @@ for i = 1, #counts, 2 do
 end
 return {claimed, scheduled, bytes}
 """
-# Pop the best request and mark the worker busy in one step, so no other worker can see an
-# empty queue and an idle crawl in between.
+# Queue requests (ARGV[3], ARGV[4], … score/request pairs), then pop the best ones (up to
+# ARGV[2]) and mark the worker busy, in one step: no other worker can see an empty queue and
+# an idle crawl in between.
 POP_SCRIPT = """
-local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+for i = 3, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local found = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 if #found > 0 then
-  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #found - 1)
   redis.call('SADD', KEYS[2], ARGV[1])
 end
 return found
+"""
+# Register originals (ARGV[2], ARGV[3], … digest/record pairs) and look one up (ARGV[1]).
+ORIGINALS_SCRIPT = """
+for i = 2, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[1] == '' then return false end
+return redis.call('HGET', KEYS[1], ARGV[1])
 """
 IDLE_SCRIPT = """
 redis.call('SREM', KEYS[2], ARGV[1])
@@ -116,6 +124,7 @@ class SharedCrawl:
         self.server = connect(keys.redis_url)
         self._claim = self.server.register_script(CLAIM_SCRIPT)
         self._pop = self.server.register_script(POP_SCRIPT)
+        self._originals = self.server.register_script(ORIGINALS_SCRIPT)
         self._idle = self.server.register_script(IDLE_SCRIPT)
         self._park = self.server.register_script(PARK_SCRIPT)
         self._publish = self.server.register_script(PUBLISH_SCRIPT)
@@ -131,9 +140,17 @@ class SharedCrawl:
             args=[self.worker, scheduled, fetched_bytes, *urls])
         return [bool(flag) for flag in claimed], int(total_scheduled), int(total_bytes)
 
-    def pop(self) -> bytes | None:
-        found = self._pop(keys=[self.keys.key("requests"), self.keys.key("busy")], args=[self.worker])
-        return found[0] if found else None
+    def pop(self, count: int, pushes: list[tuple[float, bytes]] = ()) -> list[bytes]:
+        """Queue `pushes` (score, request) and take up to `count` requests: one round trip."""
+        flat = [item for push in pushes for item in push]
+        return self._pop(keys=[self.keys.key("requests"), self.keys.key("busy")], args=[self.worker, count, *flat])
+
+    def push(self, pushes: list[tuple[float, bytes]]):
+        self.server.zadd(self.keys.key("requests"), {data: score for score, data in pushes})
+
+    def originals(self, digest: str, register: list[str]) -> bytes | None:
+        """Register (digest, record JSON, …) pairs and look `digest` up: one round trip."""
+        return self._originals(keys=[self.keys.key("originals")], args=[digest, *register])
 
     def idle_and_done(self) -> bool:
         """This worker has nothing left; True when no worker has and the queue is empty."""
@@ -158,11 +175,42 @@ class SharedCrawl:
 # ---------------------------------------------------------------------- scheduler
 
 class SharedQueue(PriorityQueue):
-    """scrapy-redis's priority queue whose pop also marks the worker busy (see POP_SCRIPT)."""
+    """scrapy-redis's priority queue, with fewer round trips on the crawl's hot path.
+
+    Requests a callback yields together are queued together, at the end of that reactor turn
+    (or with the next pop, in the same round trip); a pop takes a few requests at once and
+    marks the worker busy (see POP_SCRIPT). Requests taken but not yet sent belong to this
+    worker: if it stops, the ledger still lists them as queued for a resume."""
+
+    POP_COUNT = 8
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pushes: list[tuple[float, bytes]] = []
+        self.taken: list[bytes] = []
+        self.flush_call = None
+
+    def __len__(self):
+        return len(self.pushes) + len(self.taken) + super().__len__()
+
+    def push(self, request):
+        self.pushes.append((-request.priority, self._encode_request(request)))
+        if self.flush_call is None:
+            from twisted.internet import reactor
+
+            self.flush_call = reactor.callLater(0, self.flush)
+
+    def flush(self):
+        self.flush_call = None
+        pushes, self.pushes = self.pushes, []
+        if pushes:
+            self.spider.shared.push(pushes)
 
     def pop(self, timeout=0):
-        data = self.spider.shared.pop()
-        return self._decode_request(data) if data is not None else None
+        if not self.taken:
+            pushes, self.pushes = self.pushes, []
+            self.taken = list(reversed(self.spider.shared.pop(self.POP_COUNT, pushes)))
+        return self._decode_request(self.taken.pop()) if self.taken else None
 
 
 class SharedScheduler(Scheduler):
@@ -176,33 +224,42 @@ class SharedScheduler(Scheduler):
         keys: SharedKeys = crawler.settings[SHARED_SETTING]
         scheduler = cls(server=connect(keys.redis_url), persist=True, queue_key=keys.key("requests"),
                         queue_cls=f"{__name__}.SharedQueue", dupefilter=BaseDupeFilter())
-        scheduler.stats = crawler.stats
+        scheduler.stats = None      # Scrapy's own scheduler stats are kept; scrapy-redis's add nothing
         return scheduler
+
+    def close(self, reason):
+        self.queue.flush()
+        super().close(reason)
 
 
 # ---------------------------------------------------------------------- archive
 
 class SharedOriginals(dict):
     """Payload digest → first record, across workers: a payload another worker archived first
-    is written as a revisit of its record (in that worker's file)."""
+    is written as a revisit of its record (in that worker's file).
 
-    def __init__(self, server, key: str, local: dict):
+    This worker's new originals are registered with its next look-up (one round trip per
+    response); until then another worker fetching the same payload stores it in full, which
+    costs space, not correctness."""
+
+    def __init__(self, shared: "SharedCrawl", local: dict):
         super().__init__(local)
-        self.server = server
-        self.key = key
+        self.shared = shared
+        self.unregistered: list[str] = []
 
     def get(self, digest, default=None):
         found = super().get(digest)
         if found is None:
-            raw = self.server.hget(self.key, digest)
-            if raw is not None:
+            raw = self.shared.originals(digest, self.unregistered)
+            self.unregistered = []
+            if raw:
                 found = Original(**json.loads(raw))
                 super().__setitem__(digest, found)
         return default if found is None else found
 
     def __setitem__(self, digest, original: Original):
         super().__setitem__(digest, original)
-        self.server.hsetnx(self.key, digest, json.dumps(asdict(original)))
+        self.unregistered += [digest, json.dumps(asdict(original))]
 
     def setdefault(self, digest, original=None):
         found = self.get(digest)
@@ -221,7 +278,7 @@ class SharedWarcRecorder(WarcRecorderMiddleware):
         keys: SharedKeys = crawler.settings[SHARED_SETTING]
         archive = middleware.archive
         archive.prefix = f"{archive.prefix}-w{keys.worker}"
-        archive.originals = SharedOriginals(connect(keys.redis_url), keys.key("originals"), archive.originals)
+        archive.originals = SharedOriginals(SharedCrawl(keys), archive.originals)
         return middleware
 
 
