@@ -148,6 +148,39 @@ def crawl_child(config_path: str, workers: int, redis_url: str | None) -> int:
     return 0
 
 
+def scrapy_floor_child(start_url: str, paths_file: str) -> int:
+    """In the measured child: bare Scrapy fetching the site's URLs, given, and doing nothing with
+    them (no parsing, archive or ledger): the most one Scrapy process does on this machine."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    urls = [start_url.rstrip("/") + line.strip() for line in open(paths_file, encoding="utf-8")]
+
+    class Floor(scrapy.Spider):
+        name = "floor"
+
+        async def start(self):
+            for url in urls:
+                yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+
+        def parse(self, response):
+            return None
+
+    process = CrawlerProcess({"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                              "CONCURRENT_ITEMS": 1, "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False,
+                              "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter", "COOKIES_ENABLED": False})
+    process.crawl(Floor)
+    process.start()
+    return 0
+
+
+def run_scrapy_floor(start_url: str, paths: set[str], folder: Path) -> Measured:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths_file = folder / "paths.txt"
+    paths_file.write_text("\n".join(sorted(paths)), encoding="utf-8")
+    return measure([sys.executable, __file__, "--floor", start_url, str(paths_file)])
+
+
 def run_sitemigrate(config_path: Path, workers: int, redis_url: str | None) -> Measured:
     command = [sys.executable, __file__, "--child", str(config_path), "--workers", str(workers)]
     if redis_url:
@@ -230,9 +263,11 @@ def run_fast(args, scratch: Path):
             label = "sitemigrate, 1 process" if workers == 1 else f"sitemigrate, {workers} workers"
             results.append((label, measured, ledger_summary(config_path)["bench"]))
         theirs, wget_paths, wget_bytes = run_wget(nginx.url, scratch / "wget")
+        floor = run_scrapy_floor(nginx.url, expected, scratch / "floor")
     wget_pages = sum(1 for p in wget_paths if p.endswith(".html"))
     for label, measured, summary in results:
         print_row(label, measured, summary["pages"], summary["requests"], summary["bytes"])
+    print_row("bare Scrapy (no work)", floor, len(site.pages), len(expected), site.bytes)
     print_row("wget --mirror", theirs, wget_pages, len(wget_paths), wget_bytes)
     compare_paths(expected, {**{label: summary["paths"] for label, _, summary in results},
                              "wget --mirror": wget_paths | {"/"}})
@@ -320,9 +355,12 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--redis", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.exit(crawl_child(args.child, args.workers[0], args.redis))
+    if args.floor:
+        sys.exit(scrapy_floor_child(*args.floor))
     scratch = Path(tempfile.mkdtemp(prefix="sitemigrate-crawl-bench-", dir=TMPFS if TMPFS.is_dir() else None))
     try:
         if args.run in ("fast", "both"):

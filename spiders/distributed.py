@@ -153,8 +153,10 @@ class DistributedSpider:
     # ------------------------------------------------------------------ the end
 
     def on_engine_started(self):
-        # Scrapy looks for new requests every 5 s when idle; other workers fill the queue.
-        self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
+        # Scrapy looks for new requests every 5 s when idle; other workers fill the queue. (A
+        # lone worker fills it itself, which wakes its engine at once.)
+        if self.shared.keys.workers > 1:
+            self.crawler.engine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
 
     def on_idle(self, spider=None):
         if not self.shared.idle_and_done():

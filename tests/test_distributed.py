@@ -143,9 +143,10 @@ def test_ledger_is_the_single_process_ledger(two_workers, sample_server, tmp_pat
     assert links(config) == links(single)
 
 
-def test_all_townships_at_once(redis_url, sample_server, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_all_townships_at_once(redis_url, sample_server, tmp_path, workers):
     config = load_config(workspace(tmp_path / "all"))
-    crawl_distributed(config, config.townships, redis_url, workers=2, proxy=sample_server.proxy_url)
+    crawl_distributed(config, config.townships, redis_url, workers=workers, proxy=sample_server.proxy_url)
     for town in config.townships:
         per_url, _ = records(config, town.slug)
         assert {url: n for url, n in per_url.items() if n != 1} == {}, town.slug
