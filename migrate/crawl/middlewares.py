@@ -5,8 +5,8 @@
 - `ArchiveReplayMiddleware` (first in line): answers a request from the archive when a resumed
   crawl adopts a response the interrupted run had archived but not yet recorded.
 - `CapsMiddleware` (right after the replay): once the township's time or byte budget is spent,
-  requests still queued are not sent; the spider records each as excluded by `max-time` or
-  `max-bytes`.
+  requests still queued are not sent (those already waiting for a host's turn are stopped by
+  `migrate.crawl.handlers`); the spider records each as excluded by `max-time` or `max-bytes`.
 - `ConditionalMiddleware`: in a re-crawl, asks for a URL archived before with `If-None-Match` /
   `If-Modified-Since` (read from the archive when the request is sent, not all at start).
 - `BackoffRetryMiddleware` (in place of Scrapy's RetryMiddleware): the same retries for

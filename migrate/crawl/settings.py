@@ -66,6 +66,9 @@ def scrapy_settings(job: CrawlJob) -> dict:
             "migrate.crawl.middlewares.BackoffRetryMiddleware": 550,
             "migrate.crawl.middlewares.WarcRecorderMiddleware": 950,
         },
+        # Caps are asked again when a request leaves its host's queue (see migrate.crawl.handlers).
+        "DOWNLOAD_HANDLERS": {"http": "migrate.crawl.handlers.BudgetedHTTPDownloadHandler",
+                              "https": "migrate.crawl.handlers.BudgetedHTTPDownloadHandler"},
         "ITEM_PIPELINES": {"migrate.crawl.pipelines.LedgerPipeline": 100},
         # No code-execution server (Scrapy's remote control) in a crawl of government sites.
         "REMOTE_CONTROL_ENABLED": False,
