@@ -45,19 +45,29 @@ def cli(ctx, config_path):
 @cli.command()
 @click.argument("towns", nargs=-1)
 @click.option("--resume", is_flag=True, help="接着上次中断的归档继续，不重复抓取已归档的地址。")
+@click.option("--recrawl", is_flag=True, help="再次归档已归档过的乡镇：只下载新增或有变化的内容，并记录变化。")
+@click.option("--fresh", is_flag=True, help="从头重新归档（旧 WARC 文件移入 superseded/ 保留，台账重建）。")
 @click.option("--proxy", help="经由 HTTP 代理访问旧站（如 http://127.0.0.1:3128）。")
 @pass_ctx
-def crawl(ctx, towns, resume, proxy):
-    """归档旧站：抓取每个页面、附件和图片，写入 WARC 与台账。"""
+def crawl(ctx, towns, resume, recrawl, fresh, proxy):
+    """归档旧站：抓取每个页面、附件和图片，写入 WARC 与台账，并生成归档报告。"""
+    from migrate.crawl.report import summary_line
     from migrate.pipeline import run_crawl
 
+    if resume + recrawl + fresh > 1:
+        raise UserError("--resume、--recrawl、--fresh 只能选一个。",
+                        hint="中断的再次归档请直接重新运行 `sitemigrate crawl --recrawl`。")
     config = ctx.config
     selected = config.select(towns)
-    progress = Progress()
-    stats = run_crawl(config, selected, resume=resume, proxy=proxy, progress=progress)
-    for slug, s in stats.items():
-        click.echo(f"{slug}：页面 {s.get('pages', 0)}，附件 {s.get('attachments', 0)}，"
-                   f"图片 {s.get('images', 0)}，排除 {s.get('excluded', 0)}，失败 {s.get('failed', 0)}")
+    stats = run_crawl(config, selected, resume=resume, recrawl=recrawl, fresh=fresh, proxy=proxy,
+                      progress=Progress())
+    names = {"new": "新增", "changed": "有变化", "unchanged": "未变", "gone": "已消失"}
+    for town in selected:
+        town_stats = stats.get(town.slug, {})
+        if town_stats.get("report"):
+            click.echo(summary_line(town.name, town_stats["report"]))
+        if town_stats.get("changes"):
+            click.echo("  本次变化：" + "，".join(f"{names.get(k, k)} {v}" for k, v in town_stats["changes"].items()))
 
 
 # ---------------------------------------------------------------- extract

@@ -63,7 +63,7 @@ def run_demo(config: Config, progress=None, echo=print) -> DemoSummary:
     with start_sample_server() as server:
         echo(f"示例乡镇网站已在 {server.proxy_url} 启动（以代理方式提供三个旧站域名）。")
         echo("【1/6 归档】抓取旧站全部页面、附件和图片……")
-        run_crawl(config, towns, proxy=server.proxy_url, progress=progress)
+        run_crawl(config, towns, fresh=True, proxy=server.proxy_url, progress=progress)
     echo("【2/6 抽取】从归档页面抽取标题、日期、发布机构、索引号、文号、正文……")
     extract_stats = run_extract(config, towns, progress=progress)
     echo("【3/6 筛查】检查被植入的博彩色情链接、未脱敏的个人信息、空白页面……")

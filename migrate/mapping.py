@@ -299,6 +299,10 @@ def plan_town(config: Config, ledger: Ledger, town: str, standard: Standard,
             plan.aliases[url] = row["redirect_to"] or ""
         elif status != 200:
             plan.drops[url] = f"旧站该地址本身返回 HTTP {status}，没有可迁移的内容"
+        elif row.get("rule") == "soft-404":
+            plan.drops[url] = "旧站该地址只是“页面不存在”提示页，没有可迁移的内容"
+        elif row.get("rule") == "redirect-loop":
+            plan.drops[url] = "旧站该地址陷入循环跳转，没有可迁移的内容"
         elif url in mapping.pages:
             _place_page(plan, issues, records.get(url), url, mapping.pages[url], town)
         elif url in duplicates and (records.get(url) or {}).get("kind") == "article":

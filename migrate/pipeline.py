@@ -20,10 +20,23 @@ def open_ledger(config: Config) -> Ledger:
     return Ledger(config.ledger_path)
 
 
-def run_crawl(config: Config, towns: list[Township], *, resume=False, proxy=None, progress=None):
+def run_crawl(config: Config, towns: list[Township], *, resume=False, recrawl=False, fresh=False,
+              proxy=None, progress=None):
+    """Crawl; a township archived before is only crawled again when the user says how:
+    `recrawl` (fetch what is new or changed), `resume` (finish an interrupted crawl) or `fresh`
+    (start over: the earlier WARC files are kept under superseded/, the ledger rows replaced)."""
     from migrate.crawl import crawl_towns
 
-    return crawl_towns(config, towns, resume=resume, progress=progress, proxy=proxy)
+    if not (resume or recrawl or fresh):
+        with open_ledger(config) as ledger:
+            done = [(t, ledger.counts(t.slug).get("fetched", 0)) for t in towns]
+        done = [(t, n) for t, n in done if n]
+        if done:
+            listed = "、".join(f"{t.name}（{n} 个地址）" for t, n in done)
+            raise UserError(f"{listed} 已经归档过。",
+                            hint="再次归档请用 --recrawl（只下载新增和有变化的内容）；中断后继续请用 --resume；"
+                                 "确要从头重来请加 --fresh（旧 WARC 文件移入 superseded/ 保留，台账重建）。")
+    return crawl_towns(config, towns, resume=resume, recrawl=recrawl, progress=progress, proxy=proxy)
 
 
 def run_extract(config: Config, towns: list[Township], progress=None) -> dict[str, dict]:

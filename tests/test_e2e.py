@@ -244,3 +244,14 @@ def test_repost_across_townships_redirects_to_one_canonical_page(demo):
     assert lookalikes
     for group in lookalikes:
         assert len({rows[canonical_url(a["url"])]["new_url"] for a in group}) == len(group)
+
+
+def test_crawling_an_archived_town_again_needs_a_choice_and_keeps_the_archive(demo):
+    config = demo["config"]
+    with Ledger(config.ledger_path) as ledger:
+        before = ledger.counts("liuhe")
+    result = run_cli("crawl", "liuhe", cwd=demo["ws"])
+    assert result.returncode == 2
+    assert "已经归档过" in result.stderr and "--recrawl" in result.stderr and "Traceback" not in result.stderr
+    with Ledger(config.ledger_path) as ledger:
+        assert ledger.counts("liuhe") == before

@@ -67,7 +67,7 @@ def _cached(path: Path) -> dict[str, dict]:
 
 def _pages_to_extract(ledger: Ledger, town: str) -> list[dict]:
     return [r for r in ledger.archived(town)
-            if r.get("status") == 200 and not r.get("revisit_of")
+            if r.get("status") == 200 and not r.get("revisit_of") and r.get("rule") != "soft-404"
             and (r.get("content_type") or "") in HTML_TYPES]
 
 
