@@ -148,11 +148,21 @@ def crawl_child(config_path: str, workers: int, redis_url: str | None) -> int:
     return 0
 
 
-def scrapy_floor_child(start_url: str, paths_file: str) -> int:
-    """In the measured child: bare Scrapy fetching the site's URLs, given, and doing nothing with
-    them (no parsing, archive or ledger): the most one Scrapy process does on this machine."""
+SCRAPY_BASELINE = {"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                   "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False}
+
+
+def scrapy_baseline_child(kind: str, start_url: str, paths_file: str) -> int:
+    """In the measured child, for scale: plain Scrapy on the same site.
+
+    `floor`: fetches the site's URLs, given, and does nothing with them (no parsing, archive
+    or ledger; one item worker, no dupefilter, no cookies): the most one Scrapy process does on
+    this machine. `crawlspider`: the textbook CrawlSpider (LinkExtractor, defaults), which
+    finds the pages itself and skips files by extension; it archives nothing."""
     import scrapy
     from scrapy.crawler import CrawlerProcess
+    from scrapy.linkextractors import LinkExtractor
+    from scrapy.spiders import CrawlSpider, Rule
 
     urls = [start_url.rstrip("/") + line.strip() for line in open(paths_file, encoding="utf-8")]
 
@@ -166,19 +176,33 @@ def scrapy_floor_child(start_url: str, paths_file: str) -> int:
         def parse(self, response):
             return None
 
-    process = CrawlerProcess({"LOG_LEVEL": "ERROR", "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-                              "CONCURRENT_ITEMS": 1, "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False,
-                              "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter", "COOKIES_ENABLED": False})
-    process.crawl(Floor)
+    class Textbook(CrawlSpider):
+        name = "textbook"
+        start_urls = [start_url]
+        allowed_domains = [urlsplit(start_url).hostname]
+        rules = [Rule(LinkExtractor(), follow=True)]
+
+    settings = dict(SCRAPY_BASELINE)
+    if kind == "floor":
+        settings.update({"CONCURRENT_ITEMS": 1, "COOKIES_ENABLED": False,
+                         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter"})
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Floor if kind == "floor" else Textbook)
+    process.crawl(crawler)
     process.start()
+    print(json.dumps({"responses": crawler.stats.get_value("response_received_count", 0)}))
     return 0
 
 
-def run_scrapy_floor(start_url: str, paths: set[str], folder: Path) -> Measured:
+def run_scrapy_baseline(kind: str, start_url: str, paths: set[str], folder: Path) -> tuple[Measured, int]:
+    """(measurement, responses received)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths_file = folder / "paths.txt"
     paths_file.write_text("\n".join(sorted(paths)), encoding="utf-8")
-    return measure([sys.executable, __file__, "--floor", start_url, str(paths_file)])
+    out = folder / f"{kind}.json"
+    with open(out, "wb") as fh:
+        measured = measure([sys.executable, __file__, "--baseline", kind, start_url, str(paths_file)], stdout=fh)
+    return measured, json.loads(out.read_text().strip().splitlines()[-1])["responses"]
 
 
 def run_sitemigrate(config_path: Path, workers: int, redis_url: str | None) -> Measured:
@@ -233,9 +257,10 @@ def mib(size: float) -> str:
     return f"{size / 2**20:.1f} MiB"
 
 
-def print_row(name: str, m: Measured, pages: int, urls: int, size: int):
+def print_row(name: str, m: Measured, pages: int, urls: int, size: int | None):
+    per_second = f"{mib(rate(size, m.seconds))}/s" if size is not None else "(bytes n/a)"
     print(f"  {name:<22} {m.seconds:7.2f} s  {rate(pages, m.seconds):7.0f} pages/s  "
-          f"{rate(urls, m.seconds):7.0f} URLs/s  {mib(rate(size, m.seconds))}/s  CPU {m.cpu:6.2f} s  "
+          f"{rate(urls, m.seconds):7.0f} URLs/s  {per_second}  CPU {m.cpu:6.2f} s  "
           f"peak tree RSS {mib(m.peak_rss)} (largest process {mib(m.max_rss)})")
 
 
@@ -263,11 +288,14 @@ def run_fast(args, scratch: Path):
             label = "sitemigrate, 1 process" if workers == 1 else f"sitemigrate, {workers} workers"
             results.append((label, measured, ledger_summary(config_path)["bench"]))
         theirs, wget_paths, wget_bytes = run_wget(nginx.url, scratch / "wget")
-        floor = run_scrapy_floor(nginx.url, expected, scratch / "floor")
+        floor, floor_urls = run_scrapy_baseline("floor", nginx.url, expected, scratch / "floor")
+        textbook, textbook_urls = run_scrapy_baseline("crawlspider", nginx.url, expected, scratch / "floor")
     wget_pages = sum(1 for p in wget_paths if p.endswith(".html"))
     for label, measured, summary in results:
         print_row(label, measured, summary["pages"], summary["requests"], summary["bytes"])
-    print_row("bare Scrapy (no work)", floor, len(site.pages), len(expected), site.bytes)
+    print_row("bare Scrapy (no work)", floor, len(site.pages), floor_urls, site.bytes)
+    # The CrawlSpider skips files by extension: its responses are (nearly all) the HTML pages.
+    print_row("Scrapy CrawlSpider", textbook, textbook_urls, textbook_urls, None)
     print_row("wget --mirror", theirs, wget_pages, len(wget_paths), wget_bytes)
     compare_paths(expected, {**{label: summary["paths"] for label, _, summary in results},
                              "wget --mirror": wget_paths | {"/"}})
@@ -355,12 +383,12 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--redis", help=argparse.SUPPRESS)
-    parser.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.exit(crawl_child(args.child, args.workers[0], args.redis))
-    if args.floor:
-        sys.exit(scrapy_floor_child(*args.floor))
+    if args.baseline:
+        sys.exit(scrapy_baseline_child(*args.baseline))
     scratch = Path(tempfile.mkdtemp(prefix="sitemigrate-crawl-bench-", dir=TMPFS if TMPFS.is_dir() else None))
     try:
         if args.run in ("fast", "both"):
