@@ -1,5 +1,6 @@
 """Distributed crawl: real redis-server, real worker processes, the bundled sample sites."""
 
+import os
 import re
 import shutil
 import signal
@@ -187,6 +188,57 @@ def test_ctrl_c_then_resume_finishes_without_fetching_twice(redis_url, sample_se
     assert {url: n for url, n in (per_url + revisits).items() if n != 1} == {}
     assert archived_site_urls(config) == truth.expected_archivable_urls(TOWN)
     assert not [u for u, r in rows(config).items() if r["state"] in ("queued", "failed")]
+
+
+def child_pids(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker processes through /proc")
+def test_a_killed_worker_stops_the_crawl_and_resume_repairs_it(redis_url, sample_server, tmp_path):
+    config_path = workspace(tmp_path / "ws", concurrency=2, delay=0.05)
+    script = textwrap.dedent("""
+        import sys
+        from migrate.config import load_config
+        from migrate.crawl.distributed import crawl_distributed
+        from migrate.errors import UserError
+        config = load_config(sys.argv[1])
+        def progress(done, total, label):
+            print("progress", done, flush=True)
+        try:
+            crawl_distributed(config, [config.township("taoyuan")], sys.argv[2], workers=2, proxy=sys.argv[3],
+                              progress=progress)
+        except UserError as exc:
+            print("failed", exc.message, flush=True)
+            sys.exit(2)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script, str(config_path), redis_url, sample_server.proxy_url],
+                             stdout=subprocess.PIPE, text=True, env=_child_env())
+    for line in child.stdout:
+        if line.startswith("progress") and int(line.split()[1]) >= 30:
+            break
+    workers = [pid for pid in child_pids(child.pid) if "migrate.crawl.distributed" in
+               Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    out, _ = child.communicate(timeout=90)          # the other worker is stopped, not left waiting
+    assert child.returncode == 2 and "抓取进程意外退出" in out
+    config = load_config(config_path)
+    crawl_distributed(config, [config.township(TOWN)], redis_url, workers=2, proxy=sample_server.proxy_url,
+                      resume=True)
+    responses, _ = records(config, rec_type="response")
+    revisits, _ = records(config, rec_type="revisit")
+    assert {url: n for url, n in (responses + revisits).items() if n != 1} == {}
+    assert archived_site_urls(config) == truth.expected_archivable_urls(TOWN)
 
 
 def test_unreachable_redis_is_a_user_error(tmp_path):

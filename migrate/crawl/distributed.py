@@ -66,9 +66,10 @@ def redis_server(redis_url: str):
 
 
 def worker_share(start: CrawlStart) -> CrawlStart:
-    """What every worker but the first starts with: the known URLs and robots.txt answers, but
-    none of the interrupted run's work (worker 0 re-queues that) and none of its counts."""
-    return dataclasses.replace(start, pending=[], replayable={}, scheduled=0, done=0, fetched_bytes=0,
+    """What every worker but the first starts with: the known URLs, robots.txt answers and
+    archived-but-unrecorded responses (whoever claims such a URL replays it from the archive),
+    but none of the interrupted run's queue (worker 0 re-queues that) and none of its counts."""
+    return dataclasses.replace(start, pending=[], scheduled=0, done=0, fetched_bytes=0,
                                **({"recheck": []} if hasattr(start, "recheck") else {}))
 
 
