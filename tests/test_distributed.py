@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from migrate.archive import iter_records
+from migrate.archive import iter_records, read_record
 from migrate.config import load_config
 from migrate.crawl import crawl_towns
 from migrate.crawl.distributed import crawl_distributed
@@ -130,6 +130,18 @@ def test_both_workers_did_work_in_files_of_their_own(two_workers):
     for row in rows(config).values():
         if row["state"] == "fetched":
             assert re.search(r"-w[01]-", row["warc_file"]), row
+
+
+def test_revisits_point_at_a_record_of_the_same_payload_in_any_workers_file(two_workers):
+    config, _, _ = two_workers
+    ledger_rows = rows(config)
+    revisits = [r for r in ledger_rows.values() if r["revisit_of"]]
+    assert revisits
+    for row in revisits:
+        original = ledger_rows[row["revisit_of"]]
+        assert original["payload_digest"] == row["payload_digest"] and not original["revisit_of"], row["url"]
+        assert read_record(config.workdir, row["warc_file"], row["warc_offset"]).body == \
+            read_record(config.workdir, original["warc_file"], original["warc_offset"]).body
 
 
 def test_ledger_is_the_single_process_ledger(two_workers, sample_server, tmp_path):

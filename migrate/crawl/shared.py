@@ -37,6 +37,7 @@ from migrate.crawl.warc import Original
 
 logger = logging.getLogger(__name__)
 SHARED_SETTING = "SITEMIGRATE_SHARED"
+SHARED_DEDUP_BYTES = 32 * 1024    # see SharedOriginals
 
 # ARGV: worker, scheduled, bytes, keys… → [claimed flags], scheduled total, bytes total
 CLAIM_SCRIPT = """
@@ -238,18 +239,22 @@ class SharedOriginals(dict):
     """Payload digest → first record, across workers: a payload another worker archived first
     is written as a revisit of its record (in that worker's file).
 
-    This worker's new originals are registered with its next look-up (one round trip per
-    response); until then another worker fetching the same payload stores it in full, which
-    costs space, not correctness."""
+    Only payloads of SHARED_DEDUP_BYTES or more are looked up and registered in Redis (one
+    round trip per response); smaller ones, pages mostly, are deduplicated within the worker,
+    since storing one twice costs less than asking every time (and exact duplicate pages are
+    merged by `migrate.dedupe` whatever the archive holds). A new original is registered with
+    the worker's next look-up; until then another worker fetching the same payload stores it
+    in full, which costs space, not correctness."""
 
     def __init__(self, shared: "SharedCrawl", local: dict):
         super().__init__(local)
         self.shared = shared
         self.unregistered: list[str] = []
+        self.consult_shared = True     # set for each response by SharedWarcRecorder
 
     def get(self, digest, default=None):
         found = super().get(digest)
-        if found is None:
+        if found is None and self.consult_shared:
             raw = self.shared.originals(digest, self.unregistered)
             self.unregistered = []
             if raw:
@@ -259,7 +264,8 @@ class SharedOriginals(dict):
 
     def __setitem__(self, digest, original: Original):
         super().__setitem__(digest, original)
-        self.unregistered += [digest, json.dumps(asdict(original))]
+        if self.consult_shared:
+            self.unregistered += [digest, json.dumps(asdict(original))]
 
     def setdefault(self, digest, original=None):
         found = self.get(digest)
@@ -280,6 +286,10 @@ class SharedWarcRecorder(WarcRecorderMiddleware):
         archive.prefix = f"{archive.prefix}-w{keys.worker}"
         archive.originals = SharedOriginals(SharedCrawl(keys), archive.originals)
         return middleware
+
+    def process_response(self, request, response, spider=None):
+        self.archive.originals.consult_shared = len(response.body) >= SHARED_DEDUP_BYTES
+        return super().process_response(request, response, spider)
 
 
 # ---------------------------------------------------------------------- ledger
