@@ -156,10 +156,12 @@ def test_ledger_is_the_single_process_ledger(two_workers, sample_server, tmp_pat
     assert links(config) == links(single)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_all_townships_at_once(redis_url, sample_server, tmp_path, workers):
+@pytest.mark.parametrize("workers, towns_at_once", [(1, 2), (2, 100)])
+def test_all_townships_at_once(redis_url, sample_server, tmp_path, workers, towns_at_once):
     config = load_config(workspace(tmp_path / "all"))
-    crawl_distributed(config, config.townships, redis_url, workers=workers, proxy=sample_server.proxy_url)
+    stats = crawl_distributed(config, config.townships, redis_url, workers=workers, proxy=sample_server.proxy_url,
+                              towns_at_once=towns_at_once)
+    assert set(stats) == {town.slug for town in config.townships}
     for town in config.townships:
         per_url, _ = records(config, town.slug)
         assert {url: n for url, n in per_url.items() if n != 1} == {}, town.slug

@@ -46,6 +46,7 @@ from migrate.ledger import Ledger
 
 logger = logging.getLogger("migrate.crawl.distributed")
 SEED_CHUNK = 10_000
+TOWNS_AT_ONCE = 100
 FULL_START, SHARED_START = "start:full", "start:shared"
 
 
@@ -188,23 +189,27 @@ def run_workers(specs: list[dict], jobs: list[CrawlJob], log_dir: Path, progress
 
 # ---------------------------------------------------------------------- entry point
 
-def crawl_distributed(config: Config, towns: list[Township], redis_url: str, workers: int = 2,
-                      resume: bool = False, progress=None, proxy: str | None = None) -> dict[str, dict]:
-    """Archive the townships' old sites with `workers` processes sharing one Redis server.
+def prepare_town(config: Config, town: Township, server, keys: SharedKeys, resume: bool,
+                 proxy: str | None) -> tuple[CrawlJob, int]:
+    """Start one township as a single-process crawl would (fresh or resumed), into Redis."""
+    job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy)
+    with Ledger(job.ledger_path) as ledger:
+        run_id = job.run_id = _begin_run(ledger, town.slug)
+        start = crawl_start(job, ledger)
+    seed(server, keys, start)
+    return job, run_id
 
-    Returns per-township counts (and crawl report summaries) as `crawl_towns` does."""
-    if workers < 1:
-        raise UserError(f"分布式抓取的进程数应至少为 1，实际是 {workers}。")
+
+def crawl_batch(config: Config, towns: list[Township], redis_url: str, workers: int, resume: bool,
+                progress, proxy: str | None) -> dict[str, dict]:
+    """All `towns` at once, on `workers` processes, under a Redis namespace of their own."""
     server = redis_server(redis_url)
     namespace = f"sitemigrate:{uuid.uuid4().hex[:12]}"
     jobs, runs, results = [], {}, {}
     try:
         for town in towns:
-            job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy)
-            with Ledger(job.ledger_path) as ledger:
-                runs[town.slug] = job.run_id = _begin_run(ledger, town.slug)
-                start = crawl_start(job, ledger)
-            seed(server, SharedKeys(redis_url, f"{namespace}:{town.slug}", 0, workers), start)
+            job, runs[town.slug] = prepare_town(config, town, server, SharedKeys(
+                redis_url, f"{namespace}:{town.slug}", 0, workers), resume, proxy)
             jobs.append(job)
         specs = [{"redis_url": redis_url, "namespace": namespace, "worker": i, "workers": workers,
                   "jobs": [json.loads(job.to_json()) for job in jobs]} for i in range(workers)]
@@ -226,6 +231,24 @@ def crawl_distributed(config: Config, towns: list[Township], redis_url: str, wor
     with Ledger(config.ledger_path) as ledger:
         for town in towns:
             results[town.slug]["report"] = after_crawl(config, ledger, town.slug)
+    return results
+
+
+def crawl_distributed(config: Config, towns: list[Township], redis_url: str, workers: int = 2,
+                      resume: bool = False, progress=None, proxy: str | None = None,
+                      towns_at_once: int = TOWNS_AT_ONCE) -> dict[str, dict]:
+    """Archive the townships' old sites with `workers` processes sharing one Redis server,
+    `towns_at_once` townships at a time (each worker holds a crawler, a WARC file and
+    connections per township it crawls).
+
+    Returns per-township counts (and crawl report summaries) as `crawl_towns` does."""
+    if workers < 1 or towns_at_once < 1:
+        raise UserError(f"分布式抓取的进程数和同时抓取的乡镇数都应至少为 1，实际是 {workers} 和 {towns_at_once}。")
+    redis_server(redis_url)
+    results = {}
+    for i in range(0, len(towns), towns_at_once):
+        results.update(crawl_batch(config, towns[i:i + towns_at_once], redis_url, workers, resume, progress, proxy))
+    with Ledger(config.ledger_path) as ledger:
         unreachable = [p for p in (unreachable_start(ledger, town) for town in towns) if p]
     if unreachable:
         raise UserError(" ".join(unreachable),

@@ -20,6 +20,7 @@ Small Lua scripts make each multi-step change atomic and one round trip.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -88,7 +89,10 @@ return parked
 """
 
 
+@functools.lru_cache(maxsize=None)
 def connect(url: str):
+    """One client (and connection pool) per Redis URL and process, whatever the number of
+    townships a worker crawls."""
     import redis
 
     return redis.Redis.from_url(url)
