@@ -255,6 +255,69 @@ def test_a_killed_worker_stops_the_crawl_and_resume_repairs_it(redis_url, sample
     assert archived_site_urls(config) == truth.expected_archivable_urls(TOWN)
 
 
+def shared_spiders(config, redis_url: str, count: int = 2) -> list:
+    """The spiders of `count` workers on one township, as the workers build them (no engine)."""
+    from migrate.crawl.job import CrawlJob
+    from migrate.crawl.shared import SharedCrawl, SharedKeys
+    from migrate.crawl.state import CrawlStart
+    from spiders.distributed import distributed
+    from spiders.generic import GovSiteSpider
+
+    job = CrawlJob.for_town(config, config.township(TOWN))
+    prefix = f"test:{time.monotonic_ns()}:{TOWN}"
+    spiders = []
+    for worker in range(count):
+        spider = distributed(GovSiteSpider)(job=job, start=CrawlStart())
+        spider.shared = SharedCrawl(SharedKeys(redis_url, prefix, worker, count))
+        spiders.append(spider)
+    return spiders
+
+
+def test_robots_txt_is_read_once_and_parked_requests_follow_its_rules(redis_url, tmp_path):
+    from migrate.crawl.discovery import FoundLink
+    from migrate.crawl.ledgerwriter import LedgerBatch
+
+    config = load_config(workspace(tmp_path))
+    first, second = shared_spiders(config, redis_url)
+    host = "http://www.taoyuan.yunxi.gov.cn"
+    batch = LedgerBatch()
+    asked = first.discover(None, 0, [FoundLink(host + "/", "", "start")], batch)
+    assert [r.url for r in asked] == [host + "/robots.txt"]           # the page waits for it
+    # the other worker finds two pages of the same host: robots.txt is not asked twice, they wait
+    found = [FoundLink(host + "/public.html", "", "a"), FoundLink(host + "/private/x.html", "", "a"),
+             FoundLink(host + "/", "", "a")]
+    assert second.discover(host + "/", 1, found, batch) == []
+    # robots.txt answers at the first worker: its own page and the parked ones are released
+    first.robots[host] = first.robots_parser(b"User-agent: *\nDisallow: /private/\n")
+    first.robots_in_flight.discard(host)
+    released = first.release(host, batch)
+    assert sorted(r.url for r in released) == [host + "/", host + "/public.html"]
+    assert {"url": host + "/private/x.html", "state": "excluded", "rule": "robots"} in batch.outcomes
+    # later requests of the second worker read the shared answer at once
+    later = second.discover(host + "/", 1, [FoundLink(host + "/private/y.html", "", "a"),
+                                            FoundLink(host + "/other.html", "", "a")], batch)
+    assert [r.url for r in later] == [host + "/other.html"]
+
+
+def test_each_link_is_admitted_by_one_worker_only(redis_url, tmp_path):
+    from migrate.crawl.discovery import FoundLink
+    from migrate.crawl.ledgerwriter import LedgerBatch
+
+    config = load_config(workspace(tmp_path))
+    spiders = shared_spiders(config, redis_url, count=3)
+    host = "http://www.taoyuan.yunxi.gov.cn"
+    for spider in spiders:
+        spider.robots[host] = None
+    links = [FoundLink(f"{host}/art/{i}.html", "", "a") for i in range(30)]
+    admitted = Counter()
+    for offset, spider in enumerate(spiders):
+        batch = LedgerBatch()
+        spider.discover(host + "/", 1, links[offset * 5:] + links[:offset * 5], batch)
+        admitted.update(row["url"] for row in batch.discovered)
+        assert len(batch.links) == 30                  # every worker still records the page's links
+    assert len(admitted) == 30 and set(admitted.values()) == {1}
+
+
 def test_unreachable_redis_is_a_user_error(tmp_path):
     config = load_config(workspace(tmp_path))
     with pytest.raises(UserError, match="Redis"):
