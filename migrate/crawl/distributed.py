@@ -14,9 +14,9 @@ archived URL set, each URL fetched once. Politeness holds for the whole crawl, n
 with N workers each uses `delay × N` and `concurrency_per_host ÷ N` (at least 1).
 
 The coordinator prepares each township exactly as a single-process crawl does (fresh start or
-resume from ledger and archive: `migrate.crawl.state`), puts that state into Redis under a
-namespace of its own, runs the workers, and deletes the namespace at the end; so a crawl
-interrupted here resumes from the ledger, distributed or not.
+resume from ledger and archive: `migrate.crawl.state`; re-crawls are single-process only), puts
+that state into Redis under a namespace of its own, runs the workers, and deletes the namespace
+at the end; so a crawl interrupted here resumes from the ledger, distributed or not.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def redis_server(redis_url: str):
     except (redis.RedisError, ValueError) as exc:
         raise UserError(f"无法连接分布式抓取所用的 Redis 服务器 {redis_url}：{exc}",
                         hint="请确认 redis-server 已启动、地址和端口正确（形如 redis://127.0.0.1:6379/0），"
-                             "或去掉 --redis 改用单进程抓取。") from exc
+                             "或改用不需要 Redis 的单进程抓取。") from exc
     return server
 
 
