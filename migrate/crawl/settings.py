@@ -79,6 +79,10 @@ def scrapy_settings(job: CrawlJob) -> dict:
         # Each callback yields one ledger batch: parallel item workers per response only cost
         # (an asyncio task each per page; Scrapy's default is 100).
         "CONCURRENT_ITEMS": 1,
+        # Scrapy checks each callback's source for `return value` in a generator, caching the
+        # verdict under the callback's bound method, which dies with its request: in practice it
+        # re-reads and parses the spider's source for every response.
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "COOKIES_ENABLED": True,
         "LOG_LEVEL": "INFO",
         "LOGSTATS_INTERVAL": 60.0,
