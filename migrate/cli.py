@@ -48,8 +48,10 @@ def cli(ctx, config_path):
 @click.option("--recrawl", is_flag=True, help="再次归档已归档过的乡镇：只下载新增或有变化的内容，并记录变化。")
 @click.option("--fresh", is_flag=True, help="从头重新归档（旧 WARC 文件移入 superseded/ 保留，台账重建）。")
 @click.option("--proxy", help="经由 HTTP 代理访问旧站（如 http://127.0.0.1:3128）。")
+@click.option("--redis", "redis_url", help="分布式归档：多个抓取进程共用这个 Redis（如 redis://127.0.0.1:6379/0）。")
+@click.option("--workers", default=2, show_default=True, help="与 --redis 一起使用的抓取进程数。")
 @pass_ctx
-def crawl(ctx, towns, resume, recrawl, fresh, proxy):
+def crawl(ctx, towns, resume, recrawl, fresh, proxy, redis_url, workers):
     """归档旧站：抓取每个页面、附件和图片，写入 WARC 与台账，并生成归档报告。"""
     from migrate.crawl.report import summary_line
     from migrate.pipeline import run_crawl
@@ -60,7 +62,7 @@ def crawl(ctx, towns, resume, recrawl, fresh, proxy):
     config = ctx.config
     selected = config.select(towns)
     stats = run_crawl(config, selected, resume=resume, recrawl=recrawl, fresh=fresh, proxy=proxy,
-                      progress=Progress())
+                      progress=Progress(), redis_url=redis_url, workers=workers)
     names = {"new": "新增", "changed": "有变化", "unchanged": "未变", "gone": "已消失"}
     for town in selected:
         town_stats = stats.get(town.slug, {})

@@ -21,7 +21,7 @@ def open_ledger(config: Config) -> Ledger:
 
 
 def run_crawl(config: Config, towns: list[Township], *, resume=False, recrawl=False, fresh=False,
-              proxy=None, progress=None):
+              proxy=None, progress=None, redis_url=None, workers=2):
     """Crawl; a township archived before is only crawled again when the user says how:
     `recrawl` (fetch what is new or changed), `resume` (finish an interrupted crawl) or `fresh`
     (start over: the earlier WARC files are kept under superseded/, the ledger rows replaced)."""
@@ -36,6 +36,13 @@ def run_crawl(config: Config, towns: list[Township], *, resume=False, recrawl=Fa
             raise UserError(f"{listed} 已经归档过。",
                             hint="再次归档请用 --recrawl（只下载新增和有变化的内容）；中断后继续请用 --resume；"
                                  "确要从头重来请加 --fresh（旧 WARC 文件移入 superseded/ 保留，台账重建）。")
+    if redis_url:
+        if recrawl:
+            raise UserError("分布式归档（--redis）暂不支持 --recrawl。", hint="再次归档请去掉 --redis 单进程运行。")
+        from migrate.crawl.distributed import crawl_distributed
+
+        return crawl_distributed(config, towns, redis_url, workers=workers, resume=resume,
+                                 progress=progress, proxy=proxy)
     return crawl_towns(config, towns, resume=resume, recrawl=recrawl, progress=progress, proxy=proxy)
 
 
