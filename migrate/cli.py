@@ -148,7 +148,8 @@ def extract_all(ctx, towns):
     stats = run_extract(config, config.select(towns), progress=Progress())
     for slug, s in stats.items():
         click.echo(f"{slug}：文章 {s.get('article', 0)}，列表页 {s.get('list', 0)}，其他 {s.get('other', 0)}，"
-                   f"出错 {s.get('error', 0)}，无日期待核 {s.get('undated', 0)}")
+                   f"出错 {s.get('error', 0)}，无日期待核 {s.get('undated', 0)}，转载重复 {s.get('duplicates', 0)}，"
+                   f"分页并入 {s.get('part', 0)}")
 
 
 @cli.command()

@@ -255,3 +255,22 @@ def test_crawling_an_archived_town_again_needs_a_choice_and_keeps_the_archive(de
     assert "已经归档过" in result.stderr and "--recrawl" in result.stderr and "Traceback" not in result.stderr
     with Ledger(config.ledger_path) as ledger:
         assert ledger.counts("liuhe") == before
+
+
+def test_map_suggest_drafts_every_crawled_column_with_valid_targets(demo):
+    import yaml
+
+    from migrate.mapping import load_standard
+
+    result = run_cli("map", "suggest", "taoyuan", "--stdout", cwd=demo["ws"])
+    assert result.returncode == 0, result.stderr
+    draft = yaml.safe_load(result.stdout)
+    standard = load_standard(demo["ws"] / "mappings" / "standard.yaml")
+    columns = {" > ".join(a["column_path"]) for a in truth.ARTICLES if a["town"] == "taoyuan"}
+    assert columns <= set(draft["columns"])
+    for key, target in draft["columns"].items():
+        assert isinstance(target, dict) and target.get("drop") or standard.get(target), (key, target)
+    assert draft["columns"]["政务公开 > 通知公告"] == "tzgg"
+    # An existing mapping is never overwritten without --force.
+    result = run_cli("map", "suggest", "taoyuan", cwd=demo["ws"])
+    assert result.returncode == 2 and "--force" in result.stderr
