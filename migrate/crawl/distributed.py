@@ -38,7 +38,7 @@ from migrate.config import Config, Township
 from migrate.crawl import events
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.runner import (DETACH, STOP_GRACE_SECONDS, STOP_SIGNAL, WorkerProcess, _begin_run, _child_env,
-                                  _end_run, after_crawl, town_stats, unreachable_start)
+                                  _end_run, after_crawl, crawl_towns, town_stats, unreachable_start)
 from migrate.crawl.shared import SHARED_SETTING, SharedKeys, connect, encode_robots
 from migrate.crawl.state import CrawlStart, crawl_start, origin_of
 from migrate.errors import UserError
@@ -248,12 +248,24 @@ def crawl_distributed(config: Config, towns: list[Township], redis_url: str, wor
     results = {}
     for i in range(0, len(towns), towns_at_once):
         results.update(crawl_batch(config, towns[i:i + towns_at_once], redis_url, workers, resume, progress, proxy))
+    results.update(finish_stragglers(config, towns, progress, proxy))
     with Ledger(config.ledger_path) as ledger:
         unreachable = [p for p in (unreachable_start(ledger, town) for town in towns) if p]
     if unreachable:
         raise UserError(" ".join(unreachable),
                         hint="请检查 sitemigrate.yaml 中的 start_urls、网络连接或代理设置（--proxy），然后重新运行 `sitemigrate crawl`。")
     return results
+
+
+def finish_stragglers(config: Config, towns: list[Township], progress, proxy) -> dict[str, dict]:
+    """URLs the workers admitted but none fetched (a worker that went idle while a request was
+    in flight between them) are finished by a single-process resume: nothing is missed, and
+    nothing already archived is fetched again."""
+    with Ledger(config.ledger_path) as ledger:
+        left = [town for town in towns if ledger.counts(town.slug).get("queued")]
+    if not left:
+        return {}
+    return crawl_towns(config, left, resume=True, progress=progress, proxy=proxy)
 
 
 # ---------------------------------------------------------------------- worker side
