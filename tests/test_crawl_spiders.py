@@ -84,9 +84,6 @@ def test_liuhe_asp_finds_list_pages_only_its_menu_names(tmp_path):
 
 @pytest.mark.parametrize("name", ["generic", "liuhe_asp"])
 def test_spiders_are_found_by_name(name):
-    from scrapy.crawler import CrawlerProcess
+    from migrate.crawl.worker import load_spider_class, spider_loader
 
-    from migrate.crawl.worker import load_spider_class
-
-    process = CrawlerProcess({"SPIDER_MODULES": ["spiders"]})
-    assert load_spider_class(process, name).name == name
+    assert load_spider_class(spider_loader(), name).name == name

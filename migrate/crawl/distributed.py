@@ -303,7 +303,7 @@ def run_worker(spec: dict):
     process = CrawlerProcess(worker_settings(jobs[0], keys[0]))
     crawlers = []
     for job, town_keys in zip(jobs, keys):
-        crawler = process.create_crawler(distributed(load_spider_class(process, job.spider)))
+        crawler = process.create_crawler(distributed(load_spider_class(process.spider_loader, job.spider)))
         # above the process's (first township's) settings, which the process merges in
         crawler.settings.setdict(worker_settings(job, town_keys), priority="spider")
         start = pickle.loads(server.get(town_keys.key(FULL_START if spec["worker"] == 0 else SHARED_START)))

@@ -67,14 +67,17 @@ class WarcRecorderMiddleware:
         self.archive = archive
 
     @classmethod
-    def from_crawler(cls, crawler):
-        job = crawler.settings[JOB_SETTING]
+    def for_job(cls, job, spider) -> "WarcRecorderMiddleware":
         archive = WarcArchive(Path(job.archive_dir), Path(job.workdir), job.town,
                               rotate_bytes=job.rotate_bytes, info=warcinfo_fields(job))
-        # The spider exists before the engine builds its middlewares.
-        for digest, original in crawler.spider.start_state.originals.items():
+        for digest, original in spider.start_state.originals.items():
             archive.remember(digest, original)
-        middleware = cls(archive)
+        return cls(archive)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        # The spider exists before the engine builds its middlewares.
+        middleware = cls.for_job(crawler.settings[JOB_SETTING], crawler.spider)
         # spider_closed comes after the item pipelines have closed, i.e. after the ledger's
         # last write: only then may the files get their final names.
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
@@ -105,8 +108,12 @@ class ArchiveReplayMiddleware:
         self.workdir = workdir
 
     @classmethod
+    def for_job(cls, job) -> "ArchiveReplayMiddleware":
+        return cls(Path(job.workdir))
+
+    @classmethod
     def from_crawler(cls, crawler):
-        return cls(Path(crawler.settings[JOB_SETTING].workdir))
+        return cls.for_job(crawler.settings[JOB_SETTING])
 
     def process_request(self, request, spider=None):
         where = request.meta.get("replay")

@@ -6,6 +6,17 @@ from migrate.crawl.job import CrawlJob
 from migrate.crawl.middlewares import JOB_SETTING, BackoffRetryMiddleware
 
 RETRY_HTTP_CODES = [500, 502, 503, 504, 408, 429, 522, 524]
+# Ask for identity bodies: the archived bytes are then the files themselves.
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+    "Accept-Encoding": "identity",
+}
+
+
+def retry_backoff_base(crawl) -> float:
+    """First pause before a retry (doubling each time): a struggling server gets time to recover."""
+    return max(0.5, 2 * crawl.delay)
 
 
 def scrapy_settings(job: CrawlJob) -> dict:
@@ -30,18 +41,13 @@ def scrapy_settings(job: CrawlJob) -> dict:
         "RETRY_ENABLED": crawl.retries > 0,
         "RETRY_TIMES": crawl.retries,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
-        BackoffRetryMiddleware.BASE_SETTING: max(0.5, 2 * crawl.delay),
+        BackoffRetryMiddleware.BASE_SETTING: retry_backoff_base(crawl),
         # Every response is archived as it came: 3xx are followed by the spider (so each hop
         # is its own ledger row), non-2xx reach the spider, refresh tags are links.
         "REDIRECT_ENABLED": False,
         "METAREFRESH_ENABLED": False,
         "HTTPERROR_ALLOW_ALL": True,
-        # Ask for identity bodies: the archived bytes are then the files themselves.
-        "DEFAULT_REQUEST_HEADERS": {
-            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-            "Accept-Language": "zh-CN,zh;q=0.9",
-            "Accept-Encoding": "identity",
-        },
+        "DEFAULT_REQUEST_HEADERS": DEFAULT_REQUEST_HEADERS,
         # The spider keeps its own seen-set of canonical URLs (no Request is built twice).
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         # Breadth-first: priority is -depth, set by the spider (which tracks depth itself).

@@ -19,13 +19,20 @@ from migrate.ledger import Ledger
 logger = logging.getLogger("migrate.crawl.worker")
 
 
-def load_spider_class(process, name: str) -> type:
+def spider_loader():
+    from scrapy.settings import Settings
+    from scrapy.spiderloader import SpiderLoader
+
+    return SpiderLoader.from_settings(Settings({"SPIDER_MODULES": ["spiders"]}))
+
+
+def load_spider_class(loader, name: str) -> type:
     from spiders.generic import GovSiteSpider
 
     try:
-        spidercls = process.spider_loader.load(name)
+        spidercls = loader.load(name)
     except KeyError:
-        known = "、".join(sorted(process.spider_loader.list()))
+        known = "、".join(sorted(loader.list()))
         raise UserError(f"配置中 old_site.spider 指定的爬虫 “{name}” 不存在。",
                         hint=f"spiders/ 目录中可用的爬虫有：{known}。请改正 sitemigrate.yaml 或删除该项以使用通用爬虫。")
     if not issubclass(spidercls, GovSiteSpider):
@@ -35,14 +42,32 @@ def load_spider_class(process, name: str) -> type:
 
 
 def run(job: CrawlJob) -> str | None:
-    """Crawl one township; returns Scrapy's close reason."""
+    """Crawl one township with the configured engine; returns its close reason."""
+    if job.settings.engine == "scrapy":
+        return run_scrapy(job)
+    return run_asyncio(job)
+
+
+def run_asyncio(job: CrawlJob) -> str:
+    from migrate.crawl.engine import Engine
+    from migrate.crawl.state import crawl_start
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    spidercls = load_spider_class(spider_loader(), job.spider)
+    with Ledger(job.ledger_path) as ledger:
+        start = crawl_start(job, ledger)
+    return Engine(job, spidercls(job=job, start=start)).run()
+
+
+def run_scrapy(job: CrawlJob) -> str | None:
     from scrapy.crawler import CrawlerProcess
 
     from migrate.crawl.settings import scrapy_settings
     from migrate.crawl.state import crawl_start
 
     process = CrawlerProcess(scrapy_settings(job))
-    spidercls = load_spider_class(process, job.spider)
+    spidercls = load_spider_class(process.spider_loader, job.spider)
     with Ledger(job.ledger_path) as ledger:
         start = crawl_start(job, ledger)
     crawler = process.create_crawler(spidercls)
