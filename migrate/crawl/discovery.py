@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import Iterable, Iterator, NamedTuple
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -80,11 +80,43 @@ def absolute(raw: str | None, base: str, encoding: str = "utf-8") -> str | None:
     if not raw:
         return None
     raw = raw.strip()
-    if raw.startswith("/") and not raw.startswith("//"):
-        # Root-relative links (navigation bars) resolve the same on every page of a host:
-        # keyed on the origin, the cache below answers them after the first page.
-        base = "/".join(base.split("/", 3)[:3]) + "/"
-    return _absolute(raw, base, encoding)
+    return _absolute(raw, resolution_base(raw, base), encoding)
+
+
+# A relative path (`t2015.html`, `../list/`, `a/b?x=1`): no scheme, host, query-only or
+# fragment-only form. It resolves against the base's directory alone.
+RELATIVE_PATH = re.compile(r"[^:/?#\\]+(?:[/?#]|$)")
+
+
+def resolution_base(raw: str, base: str) -> str:
+    """The part of `base` that `raw` resolves against, so that the cache of `_absolute` answers
+    for every page sharing it: the origin for root-relative and absolute links (navigation bars,
+    the same on every page), the directory for relative paths (lists and their articles), else
+    the whole base (`?page=2` and `#top` keep the page's path and query)."""
+    if raw.startswith(("/", "http://", "https://")):
+        origin = _origin_of_base(base)
+        return origin if origin else base
+    if RELATIVE_PATH.match(raw):
+        return _directory_of_base(base)
+    return base
+
+
+@functools.lru_cache(maxsize=20_000)
+def _origin_of_base(base: str) -> str | None:
+    """`scheme://host/` of an http(s) base, or None (resolve against the whole base)."""
+    parts = urlsplit(base)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+@functools.lru_cache(maxsize=20_000)
+def _directory_of_base(base: str) -> str:
+    """`scheme://host/dir/` of an http(s) base: what a relative path keeps of it."""
+    parts = urlsplit(base)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return base
+    return f"{parts.scheme}://{parts.netloc}{parts.path[:parts.path.rfind('/') + 1] or '/'}"
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -117,7 +149,7 @@ def clean_text(text: str | None) -> str:
 
 def element_text(element) -> str:
     """Anchor text; for image links and images, the alt or title."""
-    text = clean_text(element.text_content()) if element.tag in ("a", "area") else ""
+    text = clean_text(_text_content(element)) if element.tag in ("a", "area") else ""
     if not text:
         text = clean_text(element.get("title") or element.get("alt"))
     if not text and element.tag == "a":
@@ -126,6 +158,13 @@ def element_text(element) -> str:
             if text:
                 break
     return text
+
+
+def _text_content(element) -> str:
+    """`element.text_content()`, without its XPath call for the usual anchor holding text only."""
+    if not len(element):
+        return element.text or ""
+    return element.text_content()
 
 
 def _source_of(element, attribute: str | None) -> str:
@@ -200,8 +239,8 @@ def markup_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
     img, link, script src, embed, object, inline CSS url()) except form actions."""
     links = []
     for element in doc.iter(etree.Element):
-        attrib = element.attrib
-        if (not attrib or LINK_CARRIERS.isdisjoint(attrib.keys())) and element.tag not in LINK_CARRYING_TAGS:
+        # `keys()`, not `attrib`: no attribute-map object per element of the page
+        if LINK_CARRIERS.isdisjoint(element.keys()) and element.tag not in LINK_CARRYING_TAGS:
             continue
         if element.tag == "form":
             continue

@@ -1,4 +1,4 @@
-"""Writing one township's crawl into gzip WARC files (warcio), append-only.
+"""Writing one township's crawl into gzip WARC 1.1 files, append-only.
 
 - A `response` record per response (any status) with the headers and bytes as received, and a
   `request` record for it (`WARC-Concurrent-To`); a `warcinfo` record opens every file.
@@ -14,20 +14,19 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import http
 import os
 import shutil
+import struct
+import uuid
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.timeutils import datetime_to_iso_date
-from warcio.warcwriter import WARCWriter
 
 from migrate.archive import OPEN_SUFFIX, REFERS_TO_FILE, REFERS_TO_OFFSET, complete_length, record_headers
 
@@ -77,54 +76,99 @@ class Original:
     date: str | None = None
 
 
-class RawHttpHeaders(StatusAndHeaders):
-    """HTTP headers serialised from the received bytes.
+# ---------------------------------------------------------------------- record bytes
+#
+# Records are serialised here rather than by warcio's RecordBuilder: its generic header
+# objects, stream copies and per-record digest passes cost more than everything else the crawl
+# does with a page. warcio still reads the files (`migrate.archive`) and checks them in tests.
 
-    warcio re-encodes header values and %-encodes non-ASCII ones, which would turn a GBK file
-    name in Content-Disposition into different bytes; this keeps the original bytes.
-    """
-
-    def __init__(self, first_line: bytes, statusline: str, headers: list[tuple[bytes, bytes]],
-                 protocol: str, is_request: bool = False):
-        decoded = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers]
-        super().__init__(statusline, decoded, protocol=protocol, is_http_request=is_request)
-        lines = [first_line] + [n + b": " + v for n, v in headers]
-        self.raw = b"\r\n".join(lines) + b"\r\n\r\n"
-
-    def compute_headers_buffer(self, header_filter=None):
-        self.headers_buff = self.raw
+WARC_LINE = f"WARC/{WARC_VERSION}\r\n".encode()
+RECORD_END = b"\r\n\r\n"
+HTTP_RESPONSE_TYPE = "application/http; msgtype=response"
+HTTP_REQUEST_TYPE = "application/http; msgtype=request"
+WARC_FIELDS_TYPE = "application/warc-fields"
+IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
-class GzipMembers:
-    """What warcio writes a record to: each record (warcio flushes after every one) becomes one
-    gzip member of the file, as a gzip WARC must be.
+def block_digest(*parts: bytes) -> str:
+    digester = hashlib.sha1()
+    for part in parts:
+        digester.update(part)
+    return "sha1:" + base64.b32encode(digester.digest()).decode("ascii")
 
-    Compressed at zlib's default level; a record whose payload does not compress (images,
-    PDFs, archives: most of an archive's bytes) is stored in the member as it is, since
-    deflating it again would cost more CPU than all else the crawl does with it."""
 
-    LEVEL = 6
-    SAMPLE = 4096
+def record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
 
-    def __init__(self, fh):
-        self.fh = fh
-        self.parts: list[bytes] = []
 
-    def write(self, data: bytes):
-        self.parts.append(data)
+def record_parts(fields: list[tuple[str, str]], content_type: str, block: list[bytes]) -> list[bytes]:
+    """One WARC record, as the byte strings to write in order: `fields` (WARC-Type first), then
+    the block's digest, type and length (computed over exactly the bytes written), the block
+    and the closing blank lines. Parts, not one string: a body is never copied."""
+    length = sum(len(part) for part in block)
+    lines = [f"{name}: {value}\r\n" for name, value in fields]
+    lines.append(f"WARC-Block-Digest: {block_digest(*block)}\r\n"
+                 f"Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n")
+    return [WARC_LINE + "".join(lines).encode("utf-8"), *block, RECORD_END]
 
-    def flush(self):
-        record, self.parts = b"".join(self.parts), []
-        self.fh.write(zlib.compress(record, self.level_for(record), wbits=31))
-        self.fh.flush()
 
-    @classmethod
-    def level_for(cls, record: bytes) -> int:
-        if len(record) < 4 * cls.SAMPLE:
-            return cls.LEVEL
-        middle = len(record) // 2
-        sample = record[middle:middle + cls.SAMPLE]
-        return cls.LEVEL if len(zlib.compress(sample, 1)) < 0.9 * len(sample) else 0
+def http_head(first_line: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """An HTTP message head from the received bytes. Header values stay the bytes they were (a
+    GBK file name in Content-Disposition must not be re-encoded)."""
+    return b"".join([first_line, b"\r\n", *(name + b": " + value + b"\r\n" for name, value in headers), b"\r\n"])
+
+
+# ---------------------------------------------------------------------- gzip members
+#
+# Every record is one gzip member of the file, as a gzip WARC must hold it. Compressed at
+# zlib's default level; a record whose payload does not compress (images, PDFs, archives: most
+# of an archive's bytes) is stored in the member as it is (deflate "stored" blocks), since
+# deflating it again would cost more CPU than all else the crawl does with it.
+
+COMPRESSION_LEVEL = 6
+COMPRESSION_SAMPLE = 4096
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"     # deflate, no name or time, Unix
+STORED_BLOCK_MAX = 0xFFFF
+LAST_STORED_BLOCK = b"\x01\x00\x00\xff\xff"                    # final, empty
+
+
+def compresses(parts: list[bytes]) -> bool:
+    """Whether deflating pays: a small record always; a large one if a sample from the middle
+    of its largest part (the payload) shrinks by a tenth at the fastest level."""
+    largest = max(parts, key=len)
+    if sum(len(part) for part in parts) < 4 * COMPRESSION_SAMPLE or len(largest) < COMPRESSION_SAMPLE:
+        return True
+    middle = (len(largest) - COMPRESSION_SAMPLE) // 2
+    sample = largest[middle:middle + COMPRESSION_SAMPLE]
+    return len(zlib.compress(sample, 1)) < 0.9 * len(sample)
+
+
+def gzip_member(parts: list[bytes]) -> list[bytes]:
+    """`parts` as one gzip member, itself in parts."""
+    if compresses(parts):
+        deflater = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, 16 + window_bits(parts))
+        return [deflater.compress(part) for part in parts] + [deflater.flush()]
+    return stored_member(parts)
+
+
+def window_bits(parts: list[bytes]) -> int:
+    """The smallest deflate window holding the whole record (so no worse compression than
+    the largest): setting up zlib's default 32 KiB window costs ten times the deflating of a
+    request record."""
+    return max(9, min(zlib.MAX_WBITS, sum(len(part) for part in parts).bit_length()))
+
+
+def stored_member(parts: list[bytes]) -> list[bytes]:
+    """A gzip member holding `parts` uncompressed, without copying them."""
+    member, crc, size = [GZIP_HEADER], 0, 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+        size += len(part)
+        view = memoryview(part)
+        for start in range(0, len(part), STORED_BLOCK_MAX):
+            chunk = view[start:start + STORED_BLOCK_MAX]
+            member += [b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF), chunk]
+    return member + [LAST_STORED_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
 
 
 def payload_digest(body: bytes) -> str:
@@ -132,22 +176,25 @@ def payload_digest(body: bytes) -> str:
 
 
 def _now() -> str:
-    return datetime_to_iso_date(datetime.now(timezone.utc).replace(tzinfo=None), use_micros=True)
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _response_headers(exchange: HttpExchange) -> RawHttpHeaders:
-    headers = [(ORIG_PREFIX + name if name.lower() in RENAMED_RESPONSE_HEADERS else name, value)
-               for name, value in exchange.response_headers]
+@functools.lru_cache(maxsize=64)
+def _status_line(protocol: str, status: int) -> bytes:
     try:
-        reason = http.HTTPStatus(exchange.status).phrase
+        reason = http.HTTPStatus(status).phrase
     except ValueError:
         reason = ""
-    statusline = f"{exchange.status} {reason}".strip()
-    first = f"{exchange.protocol} {statusline}".encode("latin-1")
-    return RawHttpHeaders(first, statusline, headers, exchange.protocol)
+    return f"{protocol} {status} {reason}".strip().encode("latin-1")
 
 
-def _request_headers(exchange: HttpExchange) -> RawHttpHeaders:
+def _response_head(exchange: HttpExchange) -> bytes:
+    headers = [(ORIG_PREFIX + name if name.lower() in RENAMED_RESPONSE_HEADERS else name, value)
+               for name, value in exchange.response_headers]
+    return http_head(_status_line(exchange.protocol, exchange.status), headers)
+
+
+def _request_head(exchange: HttpExchange) -> bytes:
     parts = urlsplit(exchange.url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = [(b"Host", parts.netloc.encode("idna") if not parts.netloc.isascii() else parts.netloc.encode())]
@@ -155,9 +202,16 @@ def _request_headers(exchange: HttpExchange) -> RawHttpHeaders:
                 if n.lower() not in PRIVATE_REQUEST_HEADERS and n.lower() != b"host"]
     if exchange.request_body and not any(n.lower() == b"content-length" for n, _ in headers):
         headers.append((b"Content-Length", str(len(exchange.request_body)).encode()))
-    statusline = f"{exchange.method} {target}"
-    first = f"{statusline} {exchange.protocol}".encode("latin-1", "replace")
-    return RawHttpHeaders(first, statusline, headers, exchange.protocol, is_request=True)
+    first = f"{exchange.method} {target} {exchange.protocol}".encode("latin-1", "replace")
+    return http_head(first, headers)
+
+
+def warcinfo_record(filename: str, info: dict, date: str) -> list[bytes]:
+    """The record opening every file: `info` as `name: value` lines (empty values left out)."""
+    block = "".join(f"{name}: {value}\r\n" for name, value in info.items() if value).encode("utf-8")
+    fields = [("WARC-Type", "warcinfo"), ("WARC-Record-ID", record_id()), ("WARC-Date", date),
+              ("WARC-Filename", filename)]
+    return record_parts(fields, WARC_FIELDS_TYPE, [block])
 
 
 class WarcArchive:
@@ -173,8 +227,9 @@ class WarcArchive:
         self.stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
         self.serial = 0
         self.fh = None
-        self.writer: WARCWriter | None = None
+        self.size = 0                       # bytes written to the current file
         self.current: Path | None = None
+        self.current_name: str | None = None    # ledger form of `current` (see `relative`)
         self.unsealed: list[Path] = []
         self.originals: dict[str, Original] = {}
 
@@ -203,13 +258,20 @@ class WarcArchive:
                 continue
             break
         self.current = path
+        self.current_name = self.relative(path)
         self.unsealed.append(path)
-        self.writer = WARCWriter(GzipMembers(self.fh), gzip=False, warc_version=WARC_VERSION)
-        self.writer.write_record(self.writer.create_warcinfo_record(final.name, self.info))
+        self.size = 0
+        self._append(gzip_member(warcinfo_record(final.name, self.info, _now())))
+
+    def _append(self, parts: list[bytes]):
+        """Write `parts` at the end of the current file. Flushed at once: a ledger row may
+        name these bytes as soon as `write` returns."""
+        self.fh.writelines(parts)
         self.fh.flush()
+        self.size += sum(len(part) for part in parts)
 
     def _file_for_next_record(self):
-        if self.fh is None or self.fh.tell() >= self.rotate_bytes:
+        if self.fh is None or self.size >= self.rotate_bytes:
             self._open_next()
 
     def _close_current(self):
@@ -218,7 +280,6 @@ class WarcArchive:
             os.fsync(self.fh.fileno())
             self.fh.close()
             self.fh = None
-            self.writer = None
 
     def close(self):
         """Close the current file and give every file of this run its final name.
@@ -229,19 +290,6 @@ class WarcArchive:
             if path.exists():
                 os.replace(path, self.final_name(path))
         self.unsealed = []
-
-    def _not_modified_record(self, exchange: HttpExchange, original: Original, digest: str | None, extra: dict):
-        """A revisit record (server-not-modified) for a 304, pointing at the record it confirms."""
-        extra.update({"WARC-Profile": NOT_MODIFIED_PROFILE, "WARC-Refers-To-Target-URI": original.url,
-                      REFERS_TO_FILE: original.warc_file, REFERS_TO_OFFSET: str(original.warc_offset)})
-        if original.date:
-            extra["WARC-Refers-To-Date"] = original.date
-        if original.record_id:
-            extra["WARC-Refers-To"] = original.record_id
-        if digest:
-            extra["WARC-Payload-Digest"] = digest
-        return self.writer.create_warc_record(exchange.url, "revisit", http_headers=_response_headers(exchange),
-                                              warc_headers_dict=extra)
 
     # ------------------------------------------------------------------ dedup
 
@@ -263,6 +311,31 @@ class WarcArchive:
         # content, and the ledger's `revisit_of` is read as "same content as".
         return exchange.status == 200 and len(exchange.body) > 0
 
+    # ------------------------------------------------------------------ records
+
+    @staticmethod
+    def _refers_to(original: Original, date: str | None) -> list[tuple[str, str]]:
+        """The fields of a revisit naming `original` (also by file and offset, for readers
+        without an index)."""
+        fields = [("WARC-Refers-To-Target-URI", original.url)]
+        if date:
+            fields.append(("WARC-Refers-To-Date", date))
+        if original.record_id:
+            fields.append(("WARC-Refers-To", original.record_id))
+        return fields + [(REFERS_TO_FILE, original.warc_file), (REFERS_TO_OFFSET, str(original.warc_offset))]
+
+    def _response_fields(self, digest: str, date: str, original: Original | None,
+                         not_modified_of: Original | None, original_digest: str | None) -> tuple[str, list]:
+        """Type and own fields of the record answering a download: a response, or a revisit
+        standing in for one (identical payload, or a 304 confirming `not_modified_of`)."""
+        if not_modified_of is not None:
+            fields = [("WARC-Profile", NOT_MODIFIED_PROFILE), *self._refers_to(not_modified_of, not_modified_of.date)]
+            return "revisit", fields + ([("WARC-Payload-Digest", original_digest)] if original_digest else [])
+        if original is not None:
+            return "revisit", [("WARC-Profile", IDENTICAL_PAYLOAD_PROFILE),
+                               *self._refers_to(original, original.date or date), ("WARC-Payload-Digest", digest)]
+        return "response", [("WARC-Payload-Digest", digest)]
+
     # ------------------------------------------------------------------ writing
 
     def write(self, exchange: HttpExchange, not_modified_of: Original | None = None,
@@ -274,37 +347,30 @@ class WarcArchive:
         digest = payload_digest(body)
         sha256 = hashlib.sha256(body).hexdigest()
         self._file_for_next_record()
-        writer, date = self.writer, _now()
+        date, response_id = _now(), record_id()
         original = self.originals.get(digest) if self.dedupable(exchange) else None
-        extra = {"WARC-Date": date}
-        if exchange.ip_address:
-            extra["WARC-IP-Address"] = exchange.ip_address
         if exchange.status == 304 and not_modified_of is not None:
-            response = self._not_modified_record(exchange, self._original_ids(not_modified_of), original_digest, extra)
-        elif original is not None:
-            original = self._original_ids(original)
-            extra.update({REFERS_TO_FILE: original.warc_file, REFERS_TO_OFFSET: str(original.warc_offset)})
-            if original.record_id:
-                extra["WARC-Refers-To"] = original.record_id
-            response = writer.create_revisit_record(
-                exchange.url, digest, original.url, original.date or date,
-                http_headers=_response_headers(exchange), warc_headers_dict=extra)
+            not_modified_of = self._original_ids(not_modified_of)
         else:
-            extra["WARC-Payload-Digest"] = digest
-            response = writer.create_warc_record(
-                exchange.url, "response", payload=BytesIO(body), length=len(body),
-                http_headers=_response_headers(exchange), warc_headers_dict=extra)
-        request = writer.create_warc_record(
-            exchange.url, "request", payload=BytesIO(exchange.request_body),
-            length=len(exchange.request_body), http_headers=_request_headers(exchange),
-            warc_headers_dict={"WARC-Date": date})
-        offset = self.fh.tell()
-        writer.write_request_response_pair(request, response)
-        self.fh.flush()
-        rel = self.relative(self.current)
+            not_modified_of = None
+            original = self._original_ids(original) if original is not None else None
+        record_type, own = self._response_fields(digest, date, original, not_modified_of, original_digest)
+        fields = [("WARC-Type", record_type), ("WARC-Record-ID", response_id), ("WARC-Date", date),
+                  ("WARC-Target-URI", exchange.url)]
+        if exchange.ip_address:
+            fields.append(("WARC-IP-Address", exchange.ip_address))
+        # A revisit's block is the HTTP head alone: the payload is the original's.
+        block = [_response_head(exchange)] + ([exchange.body] if record_type == "response" else [])
+        response = record_parts(fields + own, HTTP_RESPONSE_TYPE, block)
+        request = record_parts(
+            [("WARC-Type", "request"), ("WARC-Record-ID", record_id()), ("WARC-Date", date),
+             ("WARC-Target-URI", exchange.url), ("WARC-Concurrent-To", response_id),
+             ("WARC-Payload-Digest", payload_digest(exchange.request_body))],
+            HTTP_REQUEST_TYPE, [_request_head(exchange), exchange.request_body])
+        offset, rel = self.size, self.current_name
+        self._append(gzip_member(response) + gzip_member(request))
         if original is None and self.dedupable(exchange):
-            self.originals[digest] = Original(exchange.url, rel, offset,
-                                              response.rec_headers.get_header("WARC-Record-ID"), date)
+            self.originals[digest] = Original(exchange.url, rel, offset, response_id, date)
         return StoredRecord(rel, offset, digest, sha256, len(body),
                             revisit_of=original.url if original is not None else None)
 
