@@ -25,27 +25,53 @@ import asyncio
 import heapq
 import itertools
 import logging
+import os
 import signal
 import time
 from collections import deque
 from dataclasses import dataclass, field
 
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 from twisted.python.failure import Failure
 
 from migrate.crawl import events
 from migrate.crawl.fetcher import Fetcher, decoded_for_spider
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
-from migrate.crawl.middlewares import (ArchiveReplayMiddleware, CapsMiddleware, ConditionalMiddleware,
-                                       WarcRecorderMiddleware)
+from migrate.crawl.middlewares import (PREVIOUS_META, ArchiveReplayMiddleware, CapsMiddleware,
+                                       ConditionalMiddleware, WarcRecorderMiddleware, adoption, exchange_of)
 from migrate.crawl.pipelines import LedgerPipeline
 from migrate.crawl.settings import DEFAULT_REQUEST_HEADERS, RETRY_HTTP_CODES, retry_backoff_base
+from migrate.crawl.sidecar import PageAnalysis, Sidecar, SidecarError
+from migrate.errors import UserError
 
 logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5
 MAX_RETRY_PAUSE = 60.0
+SIDECAR_BACKLOG = 300
+ANALYSIS = "_page_analysis"      # response.meta key: the sidecar's PageAnalysis of the page
+# The request meta a spider reads pages with (the sidecar gets these, not the callbacks).
+ANALYSIS_META = ("key", "depth", "text", "source", "role")
+
+
+def with_sidecar_analysis(spidercls: type) -> type:
+    """The spider class, taking `is_soft_404` and `page_links` from the sidecar's reading of a
+    page when there is one (the same methods of the same class, run in the sidecar)."""
+
+    class SidecarRead(spidercls):
+        def is_soft_404(self, response):
+            analysis: PageAnalysis | None = response.meta.get(ANALYSIS)
+            return analysis.soft_404 if analysis is not None else super().is_soft_404(response)
+
+        def page_links(self, response):
+            analysis: PageAnalysis | None = response.meta.get(ANALYSIS)
+            if analysis is not None and analysis.links is not None:
+                return list(analysis.links)
+            return super().page_links(response)
+
+    SidecarRead.__name__ = SidecarRead.__qualname__ = spidercls.__name__
+    return SidecarRead
 
 
 @dataclass
@@ -66,7 +92,13 @@ class SpiderHandle:
 
 
 class Engine:
-    def __init__(self, job: CrawlJob, spider):
+    """Runs `spider` for `job` (a spider of a class made by `with_sidecar_analysis`).
+
+    Once `sidecar_backlog` URLs wait to be fetched (a big site, not a small one, whose crawl
+    would only pay the second process's start-up), WARC writing and page reading move to a
+    second process (`migrate.crawl.sidecar`); None: never (also on a one-core machine)."""
+
+    def __init__(self, job: CrawlJob, spider, sidecar_backlog: int | None = SIDECAR_BACKLOG):
         settings = job.settings
         self.job = job
         self.spider = spider
@@ -93,6 +125,23 @@ class Engine:
         self.stopping = False
         self.last_progress = 0.0
         self.label = f"归档 {job.town_name}"
+        if (os.cpu_count() or 1) < 2:
+            sidecar_backlog = None
+        self.sidecar_backlog = sidecar_backlog
+        self.sidecar: Sidecar | None = None
+        self.sidecar_ready: asyncio.Task | None = None
+        self.reads_in_sidecar = getattr(spider, "pages_read_in_sidecar", True)
+        self.fatal: str | None = None
+        self.queue: list = []                  # heap of (-priority, order, request)
+        self.order = itertools.count()
+        self.slots: dict[str, HostSlot] = {}
+        self.in_slots = 0                      # requests handed to a slot, queued or in flight
+        self.waiting_retries = 0
+        self.tasks: set[asyncio.Task] = set()
+        self.finished: asyncio.Event | None = None
+        self.stopping = False
+        self.last_progress = 0.0
+        self.label = f"归档 {job.town_name}"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -108,12 +157,17 @@ class Engine:
         self.pipeline.open_spider()
         await self.fetcher.open()
         try:
+            if self.sidecar_backlog == 0:
+                self._start_sidecar()
             async for output in self.spider.start():
                 self._take(output, None)
             self._check_finished()
             await self.finished.wait()
         finally:
             await self._shutdown()
+        if self.fatal:
+            raise UserError(f"归档 {self.job.town_name} 时写入归档失败：{self.fatal}",
+                            hint="请检查磁盘空间和归档目录的写权限，然后用 `sitemigrate crawl --resume` 续抓。")
         reason = "shutdown" if self.stopping else "finished"
         events.emit("closed", reason=reason)
         return reason
@@ -139,7 +193,14 @@ class Engine:
         await self.fetcher.close()
         # The ledger first, then the WARC files get their final names (as Scrapy's order).
         self.pipeline.close_spider()
-        self.recorder.spider_closed()
+        if self.sidecar is None:
+            self.recorder.spider_closed()
+            return self._report_progress(force=True)
+        try:
+            await self.sidecar_ready
+            await self.sidecar.close()
+        except SidecarError as exc:     # its files stay `.open`: `--resume` seals and adopts them
+            self.fatal = self.fatal or str(exc)
         self._report_progress(force=True)
 
     def _check_finished(self):
@@ -206,6 +267,10 @@ class Engine:
     async def _handle(self, request: Request):
         try:
             response = await self._download(request)
+        except SidecarError as exc:
+            self.fatal = str(exc)
+            self.stop()
+            return
         except IgnoreRequest as exc:
             self._errback(request, exc)
             return
@@ -222,11 +287,54 @@ class Engine:
     async def _download(self, request: Request) -> Response:
         replayed = self.replay.process_request(request)
         if replayed is not None:
-            return self.recorder.process_response(request, replayed)
+            return await self._record(request, replayed)
         self.caps.process_request(request)
         self.conditional.process_request(request)
         response = await self.fetcher.fetch(request)
-        return decoded_for_spider(self.recorder.process_response(request, response))
+        return decoded_for_spider(await self._record(request, response))
+
+    def _start_sidecar(self):
+        """Hand archiving and page reading to the sidecar from now on. Every record written so
+        far has had its callback run (both happen without a pause in between), so once the
+        ledger is flushed our files may get their final names; the sidecar starts new ones and
+        knows every payload written so far (for revisit records)."""
+        self.pipeline.writer.flush()
+        originals = dict(self.recorder.archive.originals)
+        self.recorder.spider_closed()
+        self.sidecar = Sidecar()
+        self.sidecar_ready = asyncio.get_running_loop().create_task(self.sidecar.start(self.job, originals))
+        logger.info("待抓取网址较多：归档写入和页面解析改由第二个进程完成")
+
+    def _maybe_start_sidecar(self):
+        backlog = self.sidecar_backlog
+        if self.sidecar is None and backlog is not None and not self.stopping \
+                and self.spider.scheduled - self.spider.done >= backlog:
+            self._start_sidecar()
+
+    async def _record(self, request: Request, response: Response) -> Response:
+        """Archive the response before anything else looks at it (`meta["warc"]` says where)."""
+        if self.sidecar is None:
+            return self.recorder.process_response(request, response)
+        await self.sidecar_ready
+        if request.meta.get("replayed"):
+            adopted = adoption(request)
+            if adopted:
+                await self.sidecar.call("remember", *adopted)
+            return response
+        meta = request.meta
+        read = {k: meta[k] for k in ANALYSIS_META if k in meta} if self._sidecar_reads(request, response) else None
+        stored, analysis = await self.sidecar.call("write", exchange_of(request, response),
+                                                   meta.get(PREVIOUS_META), read)
+        meta["warc"] = stored
+        if analysis is not None:
+            meta[ANALYSIS] = analysis
+        return response
+
+    def _sidecar_reads(self, request: Request, response: Response) -> bool:
+        """Pages the spider will read (HTML, 200, as sent) are read in the sidecar."""
+        return (self.reads_in_sidecar and response.status == 200 and isinstance(response, HtmlResponse)
+                and getattr(request.callback, "__name__", "") == "parse_page"
+                and b"Content-Encoding" not in response.headers)
 
     def _retry(self, request: Request, reason: str) -> bool:
         """Ask again after a growing pause, up to `retries` times; False once they are spent."""
@@ -255,6 +363,7 @@ class Engine:
         except Exception:  # noqa: BLE001 - one bad page must not end the crawl (Scrapy logs it too)
             logger.exception("处理 %s 时出错", response.url)
         self._report_progress()
+        self._maybe_start_sidecar()
 
     def _errback(self, request: Request, exc: Exception):
         if request.errback is None:

@@ -62,6 +62,15 @@ def warcinfo_fields(job) -> dict:
     }
 
 
+def adoption(request) -> tuple[str, Original] | None:
+    """(digest, original) when a replayed response becomes the reference for later identical
+    payloads (revisit records), else None."""
+    stored: StoredRecord = request.meta["warc"]
+    if not stored.revisit_of and stored.length and request.meta.get("replayed_status") == 200:
+        return stored.payload_digest, Original(request.url, stored.warc_file, stored.warc_offset)
+    return None
+
+
 class WarcRecorderMiddleware:
     def __init__(self, archive: WarcArchive):
         self.archive = archive
@@ -85,19 +94,15 @@ class WarcRecorderMiddleware:
 
     def process_response(self, request, response, spider=None):
         if request.meta.get("replayed"):
-            self._adopt(request)
+            adopted = adoption(request)
+            if adopted:
+                self.archive.remember(*adopted)
         else:
             previous = request.meta.get(PREVIOUS_META)
             request.meta["warc"] = self.archive.write(exchange_of(request, response),
                                                       *(previous if previous else ()))
         return response
 
-    def _adopt(self, request):
-        """A replayed original becomes the reference for later identical payloads."""
-        stored: StoredRecord = request.meta["warc"]
-        if not stored.revisit_of and stored.length and request.meta.get("replayed_status") == 200:
-            self.archive.remember(stored.payload_digest,
-                                  Original(request.url, stored.warc_file, stored.warc_offset))
 
     def spider_closed(self, spider=None):
         self.archive.close()

@@ -9,6 +9,7 @@ files are closed, so `--resume` continues where it stopped.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from migrate.crawl import events
@@ -49,15 +50,24 @@ def run(job: CrawlJob) -> str | None:
 
 
 def run_asyncio(job: CrawlJob) -> str:
-    from migrate.crawl.engine import Engine
+    from migrate.crawl.engine import Engine, with_sidecar_analysis
     from migrate.crawl.state import crawl_start
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
-    spidercls = load_spider_class(spider_loader(), job.spider)
+    spidercls = with_sidecar_analysis(load_spider_class(spider_loader(), job.spider))
     with Ledger(job.ledger_path) as ledger:
         start = crawl_start(job, ledger)
-    return Engine(job, spidercls(job=job, start=start)).run()
+    return Engine(job, spidercls(job=job, start=start), **sidecar_option()).run()
+
+
+def sidecar_option() -> dict:
+    """`SITEMIGRATE_SIDECAR_BACKLOG` (tests, benchmarks): when the engine's second process
+    starts: a number of waiting URLs (0: at once), or `never`."""
+    value = os.environ.get("SITEMIGRATE_SIDECAR_BACKLOG", "").strip()
+    if not value:
+        return {}
+    return {"sidecar_backlog": None if value == "never" else int(value)}
 
 
 def run_scrapy(job: CrawlJob) -> str | None:

@@ -1,0 +1,218 @@
+"""The crawl's second process: writes the WARC records and reads the pages.
+
+One Python process fetching, archiving and parsing uses one core; archiving (digests, gzip) and
+reading pages (decoding, lxml, link discovery) are about half of a fast crawl's work and need
+nothing but the response, so the asyncio engine hands them to this process and keeps fetching.
+Threads would not help: the GIL serialises the Python parts and stalls the event loop.
+
+Protocol: length-prefixed pickles over a socket pair, answered strictly in order (one
+process, one queue). Requests are `("write", exchange, previous, analyse_meta)`,
+`("remember", digest, original)` and `("close",)`; answers are `("ok", value)` or
+`("error", message)`. `write` answers `(StoredRecord, PageAnalysis | None)`: the record is on
+disk before the answer leaves, so the ledger (written by the engine afterwards) never points at
+a record that is not there.
+
+The sidecar ignores SIGINT/SIGTERM: the engine decides when the crawl stops and closes the
+archive through it; if the engine dies, the socket closes and the sidecar exits, leaving the
+open WARC file for `--resume` to seal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import signal
+import socket
+import struct
+import subprocess
+import sys
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+HEADER = struct.Struct("!I")
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PageAnalysis:
+    """What the spider's `is_soft_404` and `page_links` say of one HTML response."""
+    soft_404: bool
+    links: list | None          # FoundLink tuples; None for a soft 404 (its links are not followed)
+
+
+class SidecarError(RuntimeError):
+    pass
+
+
+# ---------------------------------------------------------------------- engine side
+
+class Sidecar:
+    """The engine's handle on the sidecar process; every call is answered in order."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.waiting: deque[asyncio.Future] = deque()
+        self.listener: asyncio.Task | None = None
+
+    async def start(self, job, originals: dict):
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ, PYTHONIOENCODING="utf-8")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "migrate.crawl.sidecar", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        except OSError as exc:
+            raise SidecarError(f"无法启动归档进程：{exc}") from exc
+        finally:
+            theirs.close()
+        self.reader, self.writer = await asyncio.open_unix_connection(sock=ours)
+        self.listener = asyncio.get_running_loop().create_task(self._listen())
+        await self.call("init", job.to_json(), originals)
+
+    def call(self, *request) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        if self.listener is None or self.listener.done():
+            future.set_exception(SidecarError("归档进程已退出"))
+            return future
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        self.writer.write(HEADER.pack(len(data)) + data)
+        self.waiting.append(future)
+        return future
+
+    async def _listen(self):
+        try:
+            while True:
+                size = HEADER.unpack(await self.reader.readexactly(HEADER.size))[0]
+                status, value = pickle.loads(await self.reader.readexactly(size))
+                future = self.waiting.popleft()
+                if future.done():
+                    continue
+                if status == "ok":
+                    future.set_result(value)
+                else:
+                    future.set_exception(SidecarError(value))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever ends the channel fails every waiting call
+            self._fail_all(SidecarError(f"归档进程意外退出（{type(exc).__name__}: {exc}）"))
+
+    def _fail_all(self, error: Exception):
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(error)
+
+    async def close(self):
+        """Close the archive (final file names) and let the process end."""
+        try:
+            if self.listener is not None and not self.listener.done():
+                await self.call("close")
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+            if self.listener is not None:
+                self.listener.cancel()
+            if self.process is not None:
+                await asyncio.get_running_loop().run_in_executor(None, self._reap)
+
+    def _reap(self):
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# ---------------------------------------------------------------------- sidecar side
+
+class SidecarWork:
+    """The sidecar's state: the township's WARC archive and a spider to read pages with."""
+
+    def __init__(self, job_json: str, originals: dict):
+        from migrate.crawl.job import CrawlJob
+        from migrate.crawl.middlewares import warcinfo_fields
+        from migrate.crawl.state import CrawlStart
+        from migrate.crawl.warc import WarcArchive
+        from migrate.crawl.worker import load_spider_class, spider_loader
+
+        job = CrawlJob.from_json(job_json)
+        self.archive = WarcArchive(Path(job.archive_dir), Path(job.workdir), job.town,
+                                   rotate_bytes=job.rotate_bytes, info=warcinfo_fields(job))
+        for digest, original in originals.items():
+            self.archive.remember(digest, original)
+        self.spider = load_spider_class(spider_loader(), job.spider)(job=job, start=CrawlStart())
+
+    def write(self, exchange, previous, analyse_meta):
+        stored = self.archive.write(exchange, *(previous or ()))
+        analysis = self.analyse(exchange, analyse_meta) if analyse_meta is not None else None
+        return stored, analysis
+
+    def analyse(self, exchange, meta: dict) -> PageAnalysis:
+        from migrate.crawl.fetcher import make_response, response_headers
+        from scrapy.http import Request
+
+        request = Request(exchange.url, meta=dict(meta), dont_filter=True)
+        response = make_response(request, exchange.status, response_headers(exchange.response_headers),
+                                 exchange.body, exchange.protocol)
+        if self.spider.is_soft_404(response):
+            return PageAnalysis(True, None)
+        return PageAnalysis(False, list(self.spider.page_links(response)))
+
+    def remember(self, digest, original):
+        self.archive.remember(digest, original)
+
+    def close(self):
+        self.archive.close()
+
+
+def _read_exactly(stream, size: int) -> bytes | None:
+    data = stream.read(size)
+    return data if data is not None and len(data) == size else None
+
+
+def serve(sock: socket.socket):
+    stream = sock.makefile("rb", buffering=1 << 20)
+    work: SidecarWork | None = None
+    while True:
+        head = _read_exactly(stream, HEADER.size)
+        if head is None:
+            return                                  # the engine is gone
+        body = _read_exactly(stream, HEADER.unpack(head)[0])
+        if body is None:
+            return
+        op, *args = pickle.loads(body)
+        try:
+            if op == "init":
+                work = SidecarWork(*args)
+                value = None
+            else:
+                value = getattr(work, op)(*args)
+            answer = ("ok", value)
+        except Exception as exc:  # noqa: BLE001 - reported to the engine, which stops the crawl
+            logger.exception("sidecar %s failed", op)
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        sock.sendall(HEADER.pack(len(data)) + data)
+        if op == "close":
+            return
+
+
+def main() -> int:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    # Run as `-m`, this file is `__main__`; answers must pickle under the module's real name.
+    from migrate.crawl.sidecar import serve as serve_in_module
+
+    serve_in_module(socket.socket(fileno=int(sys.argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
