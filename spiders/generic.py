@@ -13,7 +13,6 @@ sitemaps and Hanweb data feeds, which are read for the links they list).
 
 from __future__ import annotations
 
-import functools
 import time
 from datetime import datetime, timezone
 from typing import Iterable
@@ -37,22 +36,16 @@ from migrate.crawl.discovery import (LINK_TABLE_SOURCES, FoundLink, absolute, ba
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.middlewares import CapsMiddleware
-from migrate.crawl.scope import TRAP_RULES, Scope, without_session_id
+from migrate.crawl.scope import TRAP_RULES, Scope, canonical_key, without_session_id
 from migrate.crawl.state import CrawlStart, PendingUrl, origin_of
 from migrate.crawl.verdicts import document_is_soft_404, effective_type, mislabelled_rule
 from migrate.extract.encoding import charset_from_content_type
-from migrate.urls import canonical_url, host_of
+from migrate.urls import host_of
 
 # Request roles: which callback reads the answer.
 PAGE, ROBOTS, SITEMAP, DATAPROXY = "page", "robots", "sitemap", "dataproxy"
 ROLE_OF_SOURCE = {"robots": ROBOTS, "sitemap": SITEMAP, "jpage": DATAPROXY}
 DOCUMENT = "_document"     # response.meta key of the parsed page (dropped after the callback)
-
-
-@functools.lru_cache(maxsize=200_000)
-def canonical_key(url: str) -> str:
-    """`canonical_url`, cached: navigation links repeat on every page of a site."""
-    return canonical_url(url)
 
 
 def now_iso() -> str:

@@ -65,6 +65,8 @@ def _trs_call(args: str, variables: dict[str, int]) -> TrsPaging | None:
 
 def trs_paging(scripts: list[str]) -> TrsPaging | None:
     """The page count (and file name pattern) a TRS list page declares in its scripts."""
+    if not any("createPageHTML" in script or "countPage" in script for script in scripts):
+        return None     # the usual page: nothing to look for (and no comments to strip)
     variables: dict[str, int] = {}
     calls = []
     for script in scripts:
@@ -177,8 +179,8 @@ def _next_group_params(datastore: str, found: HanwebList):
 
 def hanweb_list(doc, scripts: list[str]) -> HanwebList | None:
     """The Hanweb list data of a page, or None if the page embeds no `<datastore>`."""
-    stores = [s.text for s in doc.xpath("//script[@type='text/xml' or @type='text/XML']")
-              if s.text and "<datastore" in s.text.lower()]
+    stores = [s.text for s in doc.iter("script") if s.get("type") in ("text/xml", "text/XML")
+              and s.text and "<datastore" in s.text.lower()]
     if not stores:
         return None
     found = HanwebList(records=[])
