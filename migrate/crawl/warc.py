@@ -120,12 +120,13 @@ def http_head(first_line: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
 
 # ---------------------------------------------------------------------- gzip members
 #
-# Every record is one gzip member of the file, as a gzip WARC must hold it. Compressed at
-# zlib's default level; a record whose payload does not compress (images, PDFs, archives: most
+# Every record is one gzip member of the file, as a gzip WARC must hold it. Deflated (at a
+# level cheaper than zlib's default); a record whose payload does not compress (images, PDFs, archives: most
 # of an archive's bytes) is stored in the member as it is (deflate "stored" blocks), since
 # deflating it again would cost more CPU than all else the crawl does with it.
 
-COMPRESSION_LEVEL = 6
+# Level 3 deflates pages within 3 % of the default level 6 in three quarters of the time.
+COMPRESSION_LEVEL = 3
 COMPRESSION_SAMPLE = 4096
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"     # deflate, no name or time, Unix
 STORED_BLOCK_MAX = 0xFFFF
@@ -172,7 +173,12 @@ def stored_member(parts: list[bytes]) -> list[bytes]:
 
 
 def payload_digest(body: bytes) -> str:
+    if not body:        # every GET request record's payload
+        return EMPTY_PAYLOAD_DIGEST
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+EMPTY_PAYLOAD_DIGEST = "sha1:" + base64.b32encode(hashlib.sha1(b"").digest()).decode("ascii")
 
 
 def _now() -> str:
