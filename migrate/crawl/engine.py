@@ -305,6 +305,12 @@ class Engine:
         self.sidecar_ready = asyncio.get_running_loop().create_task(self.sidecar.start(self.job, originals))
         logger.info("待抓取网址较多：归档写入和页面解析改由第二个进程完成")
 
+    def _sidecar_answer(self, future: asyncio.Future):
+        """An answer nobody awaits: only a failure matters, and it stops the crawl."""
+        if not future.cancelled() and future.exception() is not None and not self.fatal:
+            self.fatal = str(future.exception())
+            self.stop()
+
     def _maybe_start_sidecar(self):
         backlog = self.sidecar_backlog
         if self.sidecar is None and backlog is not None and not self.stopping \
@@ -384,7 +390,10 @@ class Engine:
                 output.headers[b"Referer"] = response.url
             self.schedule(output)
         elif isinstance(output, LedgerBatch):
-            self.pipeline.process_item(output)
+            if self.sidecar is None:
+                self.pipeline.process_item(output)
+            else:
+                self.sidecar.call("ledger_batch", output).add_done_callback(self._sidecar_answer)
 
     def _report_progress(self, force: bool = False):
         now = time.monotonic()

@@ -35,8 +35,10 @@ def response_headers(raw: tuple[tuple[bytes, bytes], ...]) -> Headers:
 def make_response(request: Request, status: int, headers: Headers, body: bytes,
                   protocol: str = "HTTP/1.1", ip_address=None) -> Response:
     cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
-    return cls(url=request.url, status=status, headers=headers, body=body, request=request,
-               protocol=protocol, ip_address=ip_address)
+    response = cls(url=request.url, status=status, body=body, request=request,
+                   protocol=protocol, ip_address=ip_address)
+    response.headers = headers        # as built: Response() would copy them once more
+    return response
 
 
 def _inflate(body: bytes) -> bytes:
@@ -116,9 +118,13 @@ class Fetcher:
             await self.session.close()
 
     def outgoing_headers(self, request: Request) -> dict[str, str]:
+        """The request's headers over our defaults; the defaults are also written into the
+        request, so the archived request record says what went out."""
         headers = dict(self.default_headers)
         for name, values in request.headers.items():
             headers[name.decode("latin-1")] = values[-1].decode("latin-1")
+        for name, value in self.default_headers.items():
+            request.headers.setdefault(name, value)
         return headers
 
     async def fetch(self, request: Request) -> Response:
@@ -136,8 +142,9 @@ class Fetcher:
                 timeout=self.timeout) as resp:
             ip_address = _peer_address(resp)
             body = await self._read(resp)
-            # The request as it went out (Host, cookies from the jar): what the archive records.
-            request.headers = Headers({k: v for k, v in resp.request_info.headers.items()})
+            cookie = resp.request_info.headers.get("Cookie")     # from the session's jar
+            if cookie:
+                request.headers["Cookie"] = cookie
             protocol = f"HTTP/{resp.version.major}.{resp.version.minor}" if resp.version else "HTTP/1.1"
             return make_response(request, resp.status, response_headers(resp.raw_headers), body,
                                  protocol, ip_address)

@@ -5,12 +5,15 @@ reading pages (decoding, lxml, link discovery) are about half of a fast crawl's 
 nothing but the response, so the asyncio engine hands them to this process and keeps fetching.
 Threads would not help: the GIL serialises the Python parts and stalls the event loop.
 
+It also writes the ledger: the engine sends each callback's `LedgerBatch` down the same queue,
+after the write whose answer the callback read, so a ledger row never points at a record that is
+not on disk, and the files get their final names only after the ledger holds all of them.
+
 Protocol: length-prefixed pickles over a socket pair, answered strictly in order (one
-process, one queue). Requests are `("write", exchange, previous, analyse_meta)`,
-`("remember", digest, original)` and `("close",)`; answers are `("ok", value)` or
-`("error", message)`. `write` answers `(StoredRecord, PageAnalysis | None)`: the record is on
-disk before the answer leaves, so the ledger (written by the engine afterwards) never points at
-a record that is not there.
+process, one queue). Requests are `("init", job_json, originals)`, `("write", exchange,
+previous, analyse_meta)` (answer: `(StoredRecord, PageAnalysis | None)`), `("remember",
+digest, original)`, `("ledger_batch", batch)` and `("close",)`; answers are `("ok", value)` or
+`("error", message)`.
 
 The sidecar ignores SIGINT/SIGTERM: the engine decides when the crawl stops and closes the
 archive through it; if the engine dies, the socket closes and the sidecar exits, leaving the
@@ -57,7 +60,9 @@ class Sidecar:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.waiting: deque[asyncio.Future] = deque()
+        self.early: list[tuple[bytes, asyncio.Future]] = []    # calls made before start() ended
         self.listener: asyncio.Task | None = None
+        self.started = False
 
     async def start(self, job, originals: dict):
         ours, theirs = socket.socketpair()
@@ -72,15 +77,34 @@ class Sidecar:
             theirs.close()
         self.reader, self.writer = await asyncio.open_unix_connection(sock=ours)
         self.listener = asyncio.get_running_loop().create_task(self._listen())
-        await self.call("init", job.to_json(), originals)
+        init = self._send(self._frame(("init", job.to_json(), originals)))
+        for frame, future in self.early:
+            self._send(frame, future)
+        self.early = []
+        self.started = True
+        await init
 
     def call(self, *request) -> asyncio.Future:
-        future = asyncio.get_running_loop().create_future()
+        """Send one request; the future holds its answer. Calls made while the sidecar starts
+        are sent, in order, once it has been told what to do."""
+        frame = self._frame(request)
+        if not self.started and self.listener is None:
+            future = asyncio.get_running_loop().create_future()
+            self.early.append((frame, future))
+            return future
+        return self._send(frame)
+
+    @staticmethod
+    def _frame(request: tuple) -> bytes:
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        return HEADER.pack(len(data)) + data
+
+    def _send(self, frame: bytes, future: asyncio.Future | None = None) -> asyncio.Future:
+        future = future or asyncio.get_running_loop().create_future()
         if self.listener is None or self.listener.done():
             future.set_exception(SidecarError("归档进程已退出"))
             return future
-        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        self.writer.write(HEADER.pack(len(data)) + data)
+        self.writer.write(frame)
         self.waiting.append(future)
         return future
 
@@ -135,7 +159,9 @@ class SidecarWork:
 
     def __init__(self, job_json: str, originals: dict):
         from migrate.crawl.job import CrawlJob
+        from migrate.crawl.ledgerwriter import LedgerWriter
         from migrate.crawl.middlewares import warcinfo_fields
+        from migrate.ledger import Ledger
         from migrate.crawl.state import CrawlStart
         from migrate.crawl.warc import WarcArchive
         from migrate.crawl.worker import load_spider_class, spider_loader
@@ -146,6 +172,8 @@ class SidecarWork:
         for digest, original in originals.items():
             self.archive.remember(digest, original)
         self.spider = load_spider_class(spider_loader(), job.spider)(job=job, start=CrawlStart())
+        self.ledger = Ledger(job.ledger_path)
+        self.ledger_writer = LedgerWriter(self.ledger, job.town)
 
     def write(self, exchange, previous, analyse_meta):
         stored = self.archive.write(exchange, *(previous or ()))
@@ -166,7 +194,17 @@ class SidecarWork:
     def remember(self, digest, original):
         self.archive.remember(digest, original)
 
+    def ledger_batch(self, batch):
+        """What a callback produced; written after the records it describes (same queue)."""
+        self.ledger_writer.add(batch)
+
+    def flush_ledger(self):
+        self.ledger_writer.flush()
+
     def close(self):
+        """The ledger first, then the files get their final names (see WarcArchive.close)."""
+        self.flush_ledger()
+        self.ledger.close()
         self.archive.close()
 
 
@@ -180,10 +218,12 @@ def serve(sock: socket.socket):
     work: SidecarWork | None = None
     while True:
         head = _read_exactly(stream, HEADER.size)
-        if head is None:
-            return                                  # the engine is gone
-        body = _read_exactly(stream, HEADER.unpack(head)[0])
+        body = _read_exactly(stream, HEADER.unpack(head)[0]) if head is not None else None
         if body is None:
+            # The engine is gone. What it told us goes into the ledger; the files stay `.open`,
+            # so `--resume` adopts the responses whose pages it never got to read.
+            if work is not None:
+                work.flush_ledger()
             return
         op, *args = pickle.loads(body)
         try:
