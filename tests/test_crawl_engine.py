@@ -1,0 +1,182 @@
+"""The asyncio engine (migrate.crawl.engine) and its sidecar process, against Scrapy's engine.
+
+Every other crawl test runs on the default engine (asyncio, sidecar only for big crawls); these
+pin what the engines must share and what only the asyncio engine has: the sidecar, per-host
+pacing and the failure of its second process.
+"""
+
+import http.server
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from migrate.archive_verify import verify_archive
+from migrate.config import load_config
+from migrate.crawl import crawl_towns
+from migrate.errors import ConfigError, UserError
+from migrate.ledger import Ledger
+from test_crawl import FixtureSite, make_workspace, rows_by_url
+
+# Ledger fields that do not depend on the order responses arrive in (first discovery, revisit
+# direction, file offsets and fetch times do).
+STABLE_FIELDS = ("state", "status", "kind", "content_type", "payload_digest", "sha256", "length", "rule",
+                 "filename", "redirect_to")
+
+
+def archive_ok(config) -> bool:
+    with Ledger(config.ledger_path) as ledger:
+        report = verify_archive(config, ledger)
+    assert report.ok, report.problems
+    return True
+
+
+def stable_rows(config) -> dict[str, tuple]:
+    return {url: tuple(row[f] for f in STABLE_FIELDS) for url, row in rows_by_url(config).items()}
+
+
+def link_set(config) -> set[tuple]:
+    with Ledger(config.ledger_path) as ledger:
+        return set(ledger.db.execute("SELECT src, dst FROM links WHERE town='fixture'"))
+
+
+def crawl_fixture(path: Path, monkeypatch, engine: str, sidecar: str) -> object:
+    monkeypatch.setenv("SITEMIGRATE_SIDECAR_BACKLOG", sidecar)
+    config = make_workspace(path)
+    config.crawl.engine = engine
+    with FixtureSite() as site:
+        crawl_towns(config, config.townships, proxy=site.proxy_url)
+    return config
+
+
+def test_engines_archive_the_same(tmp_path, monkeypatch):
+    scrapy = crawl_fixture(tmp_path / "scrapy", monkeypatch, "scrapy", "never")
+    alone = crawl_fixture(tmp_path / "alone", monkeypatch, "asyncio", "never")
+    sidecar = crawl_fixture(tmp_path / "sidecar", monkeypatch, "asyncio", "0")
+    expected = stable_rows(scrapy)
+    assert len(expected) > 40
+    for config in (alone, sidecar):
+        rows = stable_rows(config)
+        assert rows.keys() == expected.keys()
+        assert {u: r for u, r in rows.items() if r != expected[u]} == {}
+        assert link_set(config) == link_set(scrapy)
+        assert archive_ok(config)
+
+
+def test_sidecar_writes_its_own_files_and_closes_them(tmp_path, monkeypatch):
+    config = crawl_fixture(tmp_path / "ws", monkeypatch, "asyncio", "0")
+    files = sorted(config.archive_dir("fixture").glob("*.warc.gz*"))
+    assert files and not [f for f in files if f.name.endswith(".open")]
+    # the ledger points only into final files, and every fetched URL has its record
+    with Ledger(config.ledger_path) as ledger:
+        fetched = [r for r in ledger.rows("fixture") if r["state"] == "fetched"]
+    assert fetched and all(r["warc_file"] and not r["warc_file"].endswith(".open") for r in fetched)
+
+
+class PacedHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.server.arrivals.append((time.monotonic(), self.path))
+        time.sleep(0.05)
+        links = "".join(f'<a href="/p{i}.html">{i}</a>' for i in range(12)) if self.path == "/" else ""
+        body = f"<html><head><title>t</title></head><body>{links}<p>{self.path}</p></body></html>".encode()
+        self.send_response(404 if self.path == "/robots.txt" else 200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def paced_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PacedHandler)
+    server.arrivals = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def paced_workspace(path: Path, port: int, delay: float, concurrency: int):
+    path.mkdir(parents=True)
+    (path / "sitemigrate.yaml").write_text(
+        (Path(__file__).parent / "fixtures" / "engine_paced.yaml").read_text(encoding="utf-8").format(
+            port=port, delay=delay, concurrency=concurrency), encoding="utf-8")
+    return load_config(path / "sitemigrate.yaml")
+
+
+def test_requests_to_a_host_keep_the_configured_spacing(tmp_path, paced_server):
+    config = paced_workspace(tmp_path / "ws", paced_server.server_port, delay=0.3, concurrency=2)
+    crawl_towns(config, config.townships)
+    times = sorted(t for t, _ in paced_server.arrivals)
+    assert len(times) >= 14            # robots.txt, sitemap.xml, home, 12 pages
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.3 - 0.02, gaps
+    assert max(gaps) < 0.3 + 0.25, gaps     # and no slower than the delay asks (bar latency)
+
+
+def test_concurrency_per_host_is_a_ceiling(tmp_path, paced_server):
+    config = paced_workspace(tmp_path / "ws", paced_server.server_port, delay=0, concurrency=3)
+    crawl_towns(config, config.townships)
+    # each answer takes 50 ms: count requests that arrived while three others were unanswered
+    times = sorted(t for t, _ in paced_server.arrivals)
+    overlapping = max(sum(1 for u in times if t - 0.045 < u <= t) for t in times)
+    assert overlapping <= 3
+
+
+def test_an_unknown_engine_is_a_config_error(tmp_path):
+    make_workspace(tmp_path)
+    path = tmp_path / "sitemigrate.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  delay: 0\n", "  delay: 0\n  engine: turbo\n"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "crawl.engine" in caught.value.message and caught.value.line
+
+
+def sidecar_pids() -> list[int]:
+    pids = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"migrate.crawl.sidecar" in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the sidecar")
+def test_a_dead_sidecar_stops_the_crawl_with_a_message_and_resume_finishes(tmp_path, monkeypatch):
+    monkeypatch.setenv("SITEMIGRATE_SIDECAR_BACKLOG", "0")
+    config = make_workspace(tmp_path / "ws", concurrency=1)
+    before = set(sidecar_pids())
+
+    def kill_sidecar():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            ours = set(sidecar_pids()) - before
+            if ours and len(site.requests) >= 8:
+                for pid in ours:
+                    os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.02)
+
+    with FixtureSite(delay=0.05) as site:
+        killer = threading.Thread(target=kill_sidecar)
+        killer.start()
+        with pytest.raises(UserError) as caught:
+            crawl_towns(config, config.townships, proxy=site.proxy_url)
+        killer.join()
+        assert "归档" in caught.value.message and "--resume" in (caught.value.hint or "")
+        crawl_towns(config, config.townships, proxy=site.proxy_url, resume=True)
+    rows = rows_by_url(config)
+    assert not [u for u, r in rows.items() if r["state"] == "queued"]
+    assert archive_ok(config)
