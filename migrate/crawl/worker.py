@@ -20,11 +20,52 @@ from migrate.ledger import Ledger
 logger = logging.getLogger("migrate.crawl.worker")
 
 
-def spider_loader():
-    from scrapy.settings import Settings
-    from scrapy.spiderloader import SpiderLoader
+class SpiderClasses:
+    """Spider classes by name: from `spiders/<name>.py` when the spider lives there (the
+    convention: one import), else from every module of `spiders/` (Scrapy's loader, which
+    imports them all, the distributed mode's Redis client included)."""
 
-    return SpiderLoader.from_settings(Settings({"SPIDER_MODULES": ["spiders"]}))
+    def __init__(self):
+        self._all = None
+
+    def load(self, name: str) -> type:
+        found = self._from_own_module(name)
+        return found if found is not None else self._everything().load(name)
+
+    def list(self) -> list[str]:
+        return self._everything().list()
+
+    @staticmethod
+    def _from_own_module(name: str) -> type | None:
+        import importlib
+
+        import scrapy
+
+        module_name = f"spiders.{name}"
+        if not name.isidentifier():
+            return None
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return None
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, scrapy.Spider) and getattr(value, "name", None) == name:
+                return value
+        return None
+
+    def _everything(self):
+        if self._all is None:
+            from scrapy.settings import Settings
+            from scrapy.spiderloader import SpiderLoader
+
+            self._all = SpiderLoader.from_settings(Settings({"SPIDER_MODULES": ["spiders"]}))
+        return self._all
+
+
+def spider_loader() -> SpiderClasses:
+    return SpiderClasses()
 
 
 def load_spider_class(loader, name: str) -> type:
