@@ -47,12 +47,21 @@ def exchange_of(request: Request, response) -> HttpExchange:
     )
 
 
+def _engine_name(job) -> str:
+    if job.settings.engine == "scrapy":
+        return "Scrapy engine"
+    import aiohttp
+
+    return f"asyncio engine, aiohttp {aiohttp.__version__}"
+
+
 def warcinfo_fields(job) -> dict:
     import scrapy
     import warcio
 
     return {
-        "software": f"sitemigrate (Scrapy {scrapy.__version__}, warcio {getattr(warcio, '__version__', '')})".strip(),
+        "software": f"sitemigrate ({_engine_name(job)}, Scrapy {scrapy.__version__}, "
+                    f"warcio {getattr(warcio, '__version__', '')})",
         "format": "WARC File Format 1.1",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "isPartOf": job.town,
