@@ -49,7 +49,7 @@ from migrate.errors import UserError
 logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5
 MAX_RETRY_PAUSE = 60.0
-SIDECAR_BACKLOG = 300
+SIDECAR_BACKLOG = 200
 ANALYSIS = "_page_analysis"      # response.meta key: the sidecar's PageAnalysis of the page
 # The request meta a spider reads pages with (the sidecar gets these, not the callbacks).
 ANALYSIS_META = ("key", "depth", "text", "source", "role")
@@ -95,8 +95,9 @@ class Engine:
     """Runs `spider` for `job` (a spider of a class made by `with_sidecar_analysis`).
 
     Once `sidecar_backlog` URLs wait to be fetched (a big site, not a small one, whose crawl
-    would only pay the second process's start-up), WARC writing and page reading move to a
-    second process (`migrate.crawl.sidecar`); None: never (also on a one-core machine)."""
+    would only pay the second process's start-up), a second process (`migrate.crawl.sidecar`)
+    is started; as soon as it is ready, WARC writing, page reading and ledger writing move
+    there (the crawl goes on in this process meanwhile). None: never (also on one core)."""
 
     def __init__(self, job: CrawlJob, spider, sidecar_backlog: int | None = SIDECAR_BACKLOG):
         settings = job.settings
@@ -129,7 +130,8 @@ class Engine:
             sidecar_backlog = None
         self.sidecar_backlog = sidecar_backlog
         self.sidecar: Sidecar | None = None
-        self.sidecar_ready: asyncio.Task | None = None
+        self.sidecar_starting: asyncio.Task | None = None
+        self.in_sidecar = False                # archiving (and ledger writing) moved there
         self.reads_in_sidecar = getattr(spider, "pages_read_in_sidecar", True)
         self.fatal: str | None = None
         self.queue: list = []                  # heap of (-priority, order, request)
@@ -192,15 +194,18 @@ class Engine:
                 slot.timer.cancel()
         await self.fetcher.close()
         # The ledger first, then the WARC files get their final names (as Scrapy's order).
+        if self.sidecar_starting is not None:
+            self.sidecar_starting.cancel()
+            await asyncio.gather(self.sidecar_starting, return_exceptions=True)
         self.pipeline.close_spider()
-        if self.sidecar is None:
+        if not self.in_sidecar:
             self.recorder.spider_closed()
-            return self._report_progress(force=True)
-        try:
-            await self.sidecar_ready
-            await self.sidecar.close()
-        except SidecarError as exc:     # its files stay `.open`: `--resume` seals and adopts them
-            self.fatal = self.fatal or str(exc)
+        if self.sidecar is not None:
+            try:
+                await self.sidecar.close()
+            except SidecarError as exc:     # its files stay `.open`: `--resume` seals and adopts them
+                if self.in_sidecar:
+                    self.fatal = self.fatal or str(exc)
         self._report_progress(force=True)
 
     def _check_finished(self):
@@ -294,16 +299,29 @@ class Engine:
         return decoded_for_spider(await self._record(request, response))
 
     def _start_sidecar(self):
-        """Hand archiving and page reading to the sidecar from now on. Every record written so
-        far has had its callback run (both happen without a pause in between), so once the
-        ledger is flushed our files may get their final names; the sidecar starts new ones and
-        knows every payload written so far (for revisit records)."""
+        self.sidecar = Sidecar()
+        self.sidecar_starting = asyncio.get_running_loop().create_task(self._move_to_sidecar())
+
+    async def _move_to_sidecar(self):
+        """Start the sidecar, then hand it archiving, page reading and ledger writing. Every
+        record written here so far has had its callback run (both happen without a pause in
+        between), so once the ledger is flushed our files may get their final names; the
+        sidecar starts new ones and knows every payload written so far (for revisit records).
+        A sidecar that cannot start costs nothing but speed: the crawl goes on here."""
+        try:
+            await self.sidecar.start()
+        except SidecarError as exc:
+            logger.warning("第二个进程未能启动，继续在本进程内归档：%s", exc)
+            self.sidecar = None
+            return
+        if self.stopping:
+            return
         self.pipeline.writer.flush()
         originals = dict(self.recorder.archive.originals)
         self.recorder.spider_closed()
-        self.sidecar = Sidecar()
-        self.sidecar_ready = asyncio.get_running_loop().create_task(self.sidecar.start(self.job, originals))
-        logger.info("待抓取网址较多：归档写入和页面解析改由第二个进程完成")
+        self.sidecar.call("init", self.job.to_json(), originals).add_done_callback(self._sidecar_answer)
+        self.in_sidecar = True
+        logger.info("待抓取网址较多：归档写入、页面解析和台账写入改由第二个进程完成")
 
     def _sidecar_answer(self, future: asyncio.Future):
         """An answer nobody awaits: only a failure matters, and it stops the crawl."""
@@ -313,15 +331,14 @@ class Engine:
 
     def _maybe_start_sidecar(self):
         backlog = self.sidecar_backlog
-        if self.sidecar is None and backlog is not None and not self.stopping \
+        if self.sidecar is None and self.sidecar_starting is None and backlog is not None and not self.stopping \
                 and self.spider.scheduled - self.spider.done >= backlog:
             self._start_sidecar()
 
     async def _record(self, request: Request, response: Response) -> Response:
         """Archive the response before anything else looks at it (`meta["warc"]` says where)."""
-        if self.sidecar is None:
+        if not self.in_sidecar:
             return self.recorder.process_response(request, response)
-        await self.sidecar_ready
         if request.meta.get("replayed"):
             adopted = adoption(request)
             if adopted:
@@ -390,7 +407,7 @@ class Engine:
                 output.headers[b"Referer"] = response.url
             self.schedule(output)
         elif isinstance(output, LedgerBatch):
-            if self.sidecar is None:
+            if not self.in_sidecar:
                 self.pipeline.process_item(output)
             else:
                 self.sidecar.call("ledger_batch", output).add_done_callback(self._sidecar_answer)

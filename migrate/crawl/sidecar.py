@@ -60,11 +60,10 @@ class Sidecar:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.waiting: deque[asyncio.Future] = deque()
-        self.early: list[tuple[bytes, asyncio.Future]] = []    # calls made before start() ended
         self.listener: asyncio.Task | None = None
-        self.started = False
 
-    async def start(self, job, originals: dict):
+    async def start(self):
+        """Start the process; returns once it has loaded its modules and waits for `init`."""
         ours, theirs = socket.socketpair()
         env = dict(os.environ, PYTHONIOENCODING="utf-8")
         try:
@@ -76,37 +75,25 @@ class Sidecar:
         finally:
             theirs.close()
         self.reader, self.writer = await asyncio.open_unix_connection(sock=ours)
+        ready = asyncio.get_running_loop().create_future()
+        self.waiting.append(ready)              # its first answer says it is ready
         self.listener = asyncio.get_running_loop().create_task(self._listen())
-        init = self._send(self._frame(("init", job.to_json(), originals)))
-        for frame, future in self.early:
-            self._send(frame, future)
-        self.early = []
-        self.started = True
-        await init
+        await ready
 
     def call(self, *request) -> asyncio.Future:
-        """Send one request; the future holds its answer. Calls made while the sidecar starts
-        are sent, in order, once it has been told what to do."""
-        frame = self._frame(request)
-        if not self.started and self.listener is None:
-            future = asyncio.get_running_loop().create_future()
-            self.early.append((frame, future))
+        """Send one request; the future holds its answer (answers come in order)."""
+        future = asyncio.get_running_loop().create_future()
+        if self.listener is None or self.listener.done():
+            future.set_exception(SidecarError("归档进程已退出"))
             return future
-        return self._send(frame)
+        self.writer.write(self._frame(request))
+        self.waiting.append(future)
+        return future
 
     @staticmethod
     def _frame(request: tuple) -> bytes:
         data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         return HEADER.pack(len(data)) + data
-
-    def _send(self, frame: bytes, future: asyncio.Future | None = None) -> asyncio.Future:
-        future = future or asyncio.get_running_loop().create_future()
-        if self.listener is None or self.listener.done():
-            future.set_exception(SidecarError("归档进程已退出"))
-            return future
-        self.writer.write(frame)
-        self.waiting.append(future)
-        return future
 
     async def _listen(self):
         try:
@@ -213,7 +200,18 @@ def _read_exactly(stream, size: int) -> bytes | None:
     return data if data is not None and len(data) == size else None
 
 
+def _answer(sock: socket.socket, answer: tuple):
+    data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    sock.sendall(HEADER.pack(len(data)) + data)
+
+
 def serve(sock: socket.socket):
+    # Load what the work needs before saying we are ready: the engine keeps archiving in its
+    # own process until then.
+    import migrate.crawl.warc  # noqa: F401
+    import spiders.generic  # noqa: F401
+
+    _answer(sock, ("ok", "ready"))
     stream = sock.makefile("rb", buffering=1 << 20)
     work: SidecarWork | None = None
     while True:
@@ -230,14 +228,15 @@ def serve(sock: socket.socket):
             if op == "init":
                 work = SidecarWork(*args)
                 value = None
+            elif work is None:
+                value = None                        # closed before it was given any work
             else:
                 value = getattr(work, op)(*args)
             answer = ("ok", value)
         except Exception as exc:  # noqa: BLE001 - reported to the engine, which stops the crawl
             logger.exception("sidecar %s failed", op)
             answer = ("error", f"{type(exc).__name__}: {exc}")
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        sock.sendall(HEADER.pack(len(data)) + data)
+        _answer(sock, answer)
         if op == "close":
             return
 
