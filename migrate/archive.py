@@ -77,15 +77,30 @@ def _status_of(record) -> int | None:
     return int(code) if code and code.isdigit() else None
 
 
-def _load(path: Path, offset: int):
-    """The record at `offset` with its payload read (the file is closed afterwards)."""
+def _load(path: Path, offset: int, raw: bool = False):
+    """The record at `offset` with its payload read (the file is closed afterwards): decoded
+    (Content-Encoding undone), or with `raw` as the server sent it."""
     with open(path, "rb") as fh:
         fh.seek(offset)
         record = next(iter(ArchiveIterator(fh)), None)
         if record is None:
             raise ValueError(f"{path} 在偏移 {offset} 处没有 WARC 记录")
-        body = record.content_stream().read()
+        body = (record.raw_stream if raw else record.content_stream()).read()
     return record, body
+
+
+def read_stored_payload(workdir: str | Path, warc_file: str, offset: int) -> bytes:
+    """The payload at (`warc_file`, `offset`) exactly as the server sent it (a body it
+    compressed stays compressed; a revisit gives its original's): what the ledger's `sha256`
+    and `length` describe."""
+    workdir = Path(workdir)
+    path = warc_path(workdir, warc_file)
+    record, body = _load(path, offset, raw=True)
+    target_file = record.rec_headers.get_header(REFERS_TO_FILE)
+    target_offset = record.rec_headers.get_header(REFERS_TO_OFFSET)
+    if record.rec_type == "revisit" and target_file and target_offset and target_offset.isdigit():
+        _, body = _load(warc_path(workdir, target_file), int(target_offset), raw=True)
+    return body
 
 
 def record_headers(workdir: str | Path, warc_file: str, offset: int) -> dict[str, str]:

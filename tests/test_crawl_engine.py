@@ -5,6 +5,8 @@ pin what the engines must share and what only the asyncio engine has: the sideca
 pacing and the failure of its second process.
 """
 
+import gzip
+import hashlib
 import http.server
 import os
 import signal
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from migrate.archive import read_stored_payload
 from migrate.archive_verify import verify_archive
 from migrate.config import load_config
 from migrate.crawl import crawl_towns
@@ -185,3 +188,54 @@ def test_a_dead_sidecar_stops_the_crawl_with_a_message_and_resume_finishes(tmp_p
     rows = rows_by_url(config)
     assert not [u for u, r in rows.items() if r["state"] == "queued"]
     assert archive_ok(config)
+
+
+class GzipHandler(http.server.BaseHTTPRequestHandler):
+    """A server that compresses its home page although asked for `identity`."""
+
+    def do_GET(self):
+        if self.path == "/":
+            body = gzip.compress('<html><body><a href="/inner.html">内页</a></body></html>'.encode())
+            extra = [("Content-Encoding", "gzip")]
+        else:
+            body, extra = f"<html><body><p>{self.path}</p></body></html>".encode(), []
+        self.send_response(404 if self.path in ("/robots.txt", "/sitemap.xml") else 200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        for name, value in extra:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_compressed_answer_is_archived_as_sent_and_read_decoded_also_on_resume(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), GzipHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = paced_workspace(tmp_path / "ws", server.server_port, delay=0, concurrency=2)
+        home = f"http://127.0.0.1:{server.server_port}/"
+        crawl_towns(config, config.townships)
+        with Ledger(config.ledger_path) as ledger:
+            first = ledger.get("paced", home)
+            assert ledger.get("paced", home + "inner.html")["state"] == "fetched"   # links read decoded
+        sent = read_stored_payload(config.workdir, first["warc_file"], first["warc_offset"])
+        assert sent[:2] == b"\x1f\x8b" and first["sha256"] == hashlib.sha256(sent).hexdigest()
+
+        # a kill -9 before the ledger write: the records are there, the rows are not
+        with Ledger(config.ledger_path) as ledger:
+            ledger.db.execute("DELETE FROM urls")
+            ledger.db.execute("DELETE FROM links")
+        for path in config.archive_dir("paced").glob("*.warc.gz"):
+            path.rename(path.with_name(path.name + ".open"))
+        crawl_towns(config, config.townships, resume=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    with Ledger(config.ledger_path) as ledger:
+        adopted = ledger.get("paced", home)
+        report = verify_archive(config, ledger)
+    assert adopted["sha256"] == first["sha256"] and adopted["length"] == len(sent)
+    assert report.ok, report.problems

@@ -25,7 +25,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from migrate.archive import read_record
+from migrate.archive import read_record, read_stored_payload
 from migrate.crawl.warc import HttpExchange, Original, StoredRecord, WarcArchive, payload_digest
 
 JOB_SETTING = "SITEMIGRATE_JOB"
@@ -140,9 +140,12 @@ class ArchiveReplayMiddleware:
         cls = responsetypes.from_args(headers=headers, url=request.url, body=archived.body)
         request.meta["replayed"] = True
         request.meta["replayed_status"] = archived.status
+        stored = archived.body
+        if any(k.lower() == "content-encoding" for k, _ in archived.headers):
+            stored = read_stored_payload(self.workdir, warc_file, offset)    # as sent, not decoded
         request.meta["warc"] = StoredRecord(
-            warc_file, offset, archived.payload_digest or payload_digest(archived.body),
-            hashlib.sha256(archived.body).hexdigest(), len(archived.body),
+            warc_file, offset, archived.payload_digest or payload_digest(stored),
+            hashlib.sha256(stored).hexdigest(), len(stored),
             revisit_of=archived.refers_to_url if archived.record_type == "revisit" else None)
         return cls(url=request.url, status=archived.status, headers=headers, body=archived.body,
                    request=request, protocol="HTTP/1.1")
