@@ -1,13 +1,14 @@
 """Crawl benchmark: sitemigrate against `wget --mirror`, and ten polite crawls at once.
 
     python benchmarks/crawl.py                      # both runs, default sizes
-    python benchmarks/crawl.py --run fast --workers 2
+    python benchmarks/crawl.py --run fast --variants asyncio,scrapy,distributed
     python benchmarks/crawl.py --run polite --sites 10 --site-articles 300
 
 Run 1 (fast): a generated TRS-like site (benchmarks/sites/trs.py: 5,000 articles, about 5,300
 HTML pages and 2,700 images, attachments, styles) served by nginx on 127.0.0.1, everything (site,
 nginx, archives, wget's copy) on tmpfs (/dev/shm) so disk timing does not blur the figures. The
-site is crawled by sitemigrate with the FAST settings below, then mirrored by `wget --mirror`.
+site is crawled by sitemigrate with the FAST settings below (default engine, asyncio; also Scrapy's
+engine and, with `--variants`, the distributed mode), then mirrored by `wget --mirror`.
 Printed for each: pages/s, bytes/s, CPU seconds, peak memory and the URLs found.
 
 Run 2 (polite): ten generated sites, each answering every request 100 ms late
@@ -49,6 +50,13 @@ TMPFS = Path("/dev/shm")
 FAST = {"concurrency_per_host": 16, "delay": 0, "obey_robots": True, "max_pages": 1_000_000}
 # The defaults a county ships (sitemigrate.yaml): 2 at a time per host, 0.25 s apart.
 POLITE = {"concurrency_per_host": 2, "delay": 0.25, "obey_robots": True}
+# Rows of run 1: label, crawl engine, crawler processes (more than one: the distributed mode,
+# which runs on Scrapy's engine and shares its queue in Redis).
+VARIANTS = {
+    "asyncio": ("sitemigrate (asyncio engine)", "asyncio", 1),
+    "scrapy": ("sitemigrate (Scrapy engine)", "scrapy", 1),
+    "distributed": ("sitemigrate, 2 workers (distributed)", "scrapy", 2),
+}
 COUNTY = {"name": "测试县", "site_name": "测试县人民政府", "base_url": "https://www.ce.gov.cn",
           "site_id": "4309990001", "icp": "x", "police_record": "y", "sponsor": "z"}
 
@@ -281,11 +289,12 @@ def run_fast(args, scratch: Path):
           f"{mib(site.bytes)}, nginx on tmpfs; FAST settings {FAST}")
     results = []
     with Nginx(scratch / "site", scratch / "nginx") as nginx:
-        for workers in args.workers:
-            with redis_for(workers > 1, scratch / f"redis-{workers}") as redis_url:
-                config_path = write_workspace(scratch / f"ws-{workers}", [("bench", nginx.url)], FAST)
+        for variant in args.variants:
+            label, engine, workers = VARIANTS[variant]
+            with redis_for(workers > 1, scratch / f"redis-{variant}") as redis_url:
+                config_path = write_workspace(scratch / f"ws-{variant}", [("bench", nginx.url)],
+                                              {**FAST, "engine": engine})
                 measured = run_sitemigrate(config_path, workers, redis_url)
-            label = "sitemigrate, 1 process" if workers == 1 else f"sitemigrate, {workers} workers"
             results.append((label, measured, ledger_summary(config_path)["bench"]))
         theirs, wget_paths, wget_bytes = run_wget(nginx.url, scratch / "wget")
         floor, floor_urls = run_scrapy_baseline("floor", nginx.url, expected, scratch / "floor")
@@ -374,19 +383,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", choices=["fast", "polite", "both"], default="both")
     parser.add_argument("--articles", type=int, default=5000, help="articles of the fast site")
-    parser.add_argument("--workers", type=lambda v: [int(n) for n in v.split(",")], default=[1, 2],
-                        help="crawler processes for the fast site, comma-separated runs (>1: distributed, private Redis)")
+    parser.add_argument("--variants", type=lambda v: v.split(","), default=["asyncio", "scrapy"],
+                        help=f"sitemigrate rows of the fast run, of {','.join(VARIANTS)}")
     parser.add_argument("--polite-workers", type=int, default=1, help="crawler processes for the ten sites")
     parser.add_argument("--sites", type=int, default=10)
     parser.add_argument("--site-articles", type=int, default=300, help="articles of each polite site")
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--redis", help=argparse.SUPPRESS)
     parser.add_argument("--baseline", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        sys.exit(crawl_child(args.child, args.workers[0], args.redis))
+        sys.exit(crawl_child(args.child, args.workers, args.redis))
     if args.baseline:
         sys.exit(scrapy_baseline_child(*args.baseline))
     scratch = Path(tempfile.mkdtemp(prefix="sitemigrate-crawl-bench-", dir=TMPFS if TMPFS.is_dir() else None))
