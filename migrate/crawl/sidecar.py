@@ -61,6 +61,7 @@ class Sidecar:
         self.writer: asyncio.StreamWriter | None = None
         self.waiting: deque[asyncio.Future] = deque()
         self.listener: asyncio.Task | None = None
+        self.outbox: list[bytes] = []           # frames of this turn of the event loop
 
     async def start(self):
         """Start the process; returns once it has loaded its modules and waits for `init`."""
@@ -86,9 +87,18 @@ class Sidecar:
         if self.listener is None or self.listener.done():
             future.set_exception(SidecarError("归档进程已退出"))
             return future
-        self.writer.write(self._frame(request))
+        if not self.outbox:
+            asyncio.get_running_loop().call_soon(self._send_outbox)
+        self.outbox.append(self._frame(request))
         self.waiting.append(future)
         return future
+
+    def _send_outbox(self):
+        """One write per turn of the event loop: each send wakes the sidecar, which costs more
+        than the bytes."""
+        frames, self.outbox = self.outbox, []
+        if frames and not self.writer.is_closing():
+            self.writer.write(b"".join(frames))
 
     @staticmethod
     def _frame(request: tuple) -> bytes:
