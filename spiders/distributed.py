@@ -7,8 +7,8 @@ township's own) that several worker processes run at once on one shared request 
 - the seen-set: before a link becomes a Request, its canonical URL is claimed in Redis (one
   round trip per page for all its new links); a URL another worker claimed is skipped;
 - the caps (`max_pages`, `max_bytes`): checked against every worker's counts;
-- robots.txt: read by one worker and shared; requests for a host whose robots.txt another
-  worker is fetching are parked in Redis and released by that worker;
+- robots.txt: read by one worker and shared; requests for a host whose robots.txt is not known
+  yet are parked in Redis and released by whichever worker fetches it;
 - the end: a worker with nothing to do stays open while the queue has requests or another
   worker is busy (it may still find links), and closes when none is.
 """
@@ -114,20 +114,21 @@ class DistributedSpider:
             self.robots[origin] = self.robots_parser(body)
 
     def gate(self, request, batch: LedgerBatch) -> list:
+        """Requests wait for their host's robots.txt in Redis, never in this worker: the
+        robots.txt request sits in the shared queue, and whichever worker fetches it releases
+        them all. (Held here, they were lost when another worker took that request: no worker
+        was busy, the queue was empty, the crawl ended with them unfetched.)"""
         origin = origin_of(request.meta["key"])
-        if origin not in self.robots and origin not in self.robots_in_flight:
+        if origin not in self.robots:
             self.load_shared_robots(origin)
-        if origin in self.robots or origin in self.robots_in_flight:
+        if origin in self.robots:
             return super().gate(request, batch)
         robots_url = origin + ROBOTS_PATH
         requests = self.discover(None, 0, [FoundLink(robots_url, "", "robots")], batch)
-        if origin in self.robots_in_flight:                 # this worker fetches it
-            self.waiting.setdefault(origin, []).append(request)
-            return requests
-        if canonical_key(robots_url) in self.robots_claimed:   # claimed here, left out by a cap
-            self.robots[origin] = None
+        if canonical_key(robots_url) in self.robots_claimed and origin not in self.robots_in_flight:
+            self.robots[origin] = None                      # claimed here, left out by a cap
             return requests + self.release(origin, batch) + super().gate(request, batch)
-        if self.shared.park(origin, self.park_data(request)):   # another worker fetches it
+        if self.shared.park(origin, self.park_data(request)):
             return requests
         self.load_shared_robots(origin)                     # it answered in the meantime
         return requests + super().gate(request, batch)
