@@ -156,6 +156,7 @@ class Engine:
         self.finished = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.stop)
+        logger.info("开始归档 %s（asyncio 引擎）", self.job.town_name)
         self.pipeline.open_spider()
         await self.fetcher.open()
         try:
@@ -171,6 +172,7 @@ class Engine:
             raise UserError(f"归档 {self.job.town_name} 时写入归档失败：{self.fatal}",
                             hint="请检查磁盘空间和归档目录的写权限，然后用 `sitemigrate crawl --resume` 续抓。")
         reason = "shutdown" if self.stopping else "finished"
+        logger.info("归档 %s 结束（%s）：%d 个网址已处理", self.job.town_name, reason, self.spider.done)
         events.emit("closed", reason=reason)
         return reason
 
