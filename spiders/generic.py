@@ -39,7 +39,7 @@ from migrate.crawl.middlewares import CapsMiddleware
 from migrate.crawl.scope import TRAP_RULES, Scope, canonical_key, without_session_id
 from migrate.crawl.state import CrawlStart, PendingUrl, origin_of
 from migrate.crawl.verdicts import document_is_soft_404, effective_type, mislabelled_rule
-from migrate.extract.encoding import charset_from_content_type
+from migrate.charsets import charset_from_content_type
 from migrate.urls import host_of
 
 # Request roles: which callback reads the answer.

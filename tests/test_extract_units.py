@@ -6,7 +6,7 @@ import pytest
 
 from migrate.extract import decode_html, extract
 from migrate.extract.dates import is_date_line, parse_date, url_date
-from migrate.extract.encoding import charset_from_headers
+from migrate.charsets import charset_from_headers
 from migrate.extract.fields import doc_no_from_title, org_from_title
 from migrate.extract.links import file_name_of, is_attachment_link
 from migrate.extract.sanitize import sanitize_html

@@ -16,7 +16,7 @@ from lxml import etree
 from lxml.html import defs as html_defs
 from w3lib.url import safe_url_string
 
-from migrate.extract.encoding import decode_html, normalise_charset
+from migrate.charsets import decode_html, normalise_charset
 
 
 class FoundLink(NamedTuple):

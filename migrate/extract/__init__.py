@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .body import extract_body
 from .breadcrumb import find_column_path
-from .encoding import charset_from_headers, decode_html
+from migrate.charsets import charset_from_headers, decode_html
 from .fields import doc_no_of, extra_fields, make_usable, org_and_source, scan_labels
 from .links import article_region, collect_attachments, collect_images
 from .listing import (MIN_ARTICLE_PROSE, dated_link_groups, list_items, list_title, page_kind,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from migrate.archive import read_record
 from migrate.config import Config
-from migrate.extract.encoding import charset_from_headers
+from migrate.charsets import charset_from_headers
 from migrate.errors import UserError
 from migrate.ledger import Ledger
 from migrate.screen.attachments import attachment_format, attachment_text
