@@ -6,6 +6,8 @@ import os
 import shutil
 import signal
 
+import pytest
+
 from migrate.archive_verify import verify_archive
 from migrate.config import load_config
 from migrate.crawl import crawl_towns
@@ -31,7 +33,10 @@ def digests(config) -> dict[str, str]:
         return {r["url"]: r["payload_digest"] for r in ledger.rows(TOWN, "fetched")}
 
 
-def test_kill_9_then_resume_equals_an_uninterrupted_crawl(tmp_path):
+@pytest.mark.parametrize("sidecar", ["never", "0"], ids=["one-process", "with-sidecar"])
+def test_kill_9_then_resume_equals_an_uninterrupted_crawl(tmp_path, monkeypatch, sidecar):
+    # "0": the asyncio engine's second process archives from the start (it does on big sites)
+    monkeypatch.setenv("SITEMIGRATE_SIDECAR_BACKLOG", sidecar)
     with start_sample_server() as server:
         reference = workspace(tmp_path / "reference")
         crawl_towns(reference, reference.townships, proxy=server.proxy_url)

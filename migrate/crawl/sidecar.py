@@ -16,8 +16,8 @@ digest, original)`, `("ledger_batch", batch)` and `("close",)`; answers are `("o
 `("error", message)`.
 
 The sidecar ignores SIGINT/SIGTERM: the engine decides when the crawl stops and closes the
-archive through it; if the engine dies, the socket closes and the sidecar exits, leaving the
-open WARC file for `--resume` to seal.
+archive through it. If the engine dies, the sidecar dies with it (Linux) or exits when the
+socket closes, leaving the open WARC file for `--resume` to seal.
 """
 
 from __future__ import annotations
@@ -251,7 +251,25 @@ def serve(sock: socket.socket):
             return
 
 
+def die_with_parent():
+    """Linux: be killed when the engine's process dies, however it dies. After a `kill -9` of
+    the engine, `--resume` may start at once and seal the open WARC file: nobody may still be
+    appending to it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:          # the engine died before we asked
+        os._exit(1)
+
+
 def main() -> int:
+    die_with_parent()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
