@@ -172,6 +172,9 @@ class Engine:
             raise UserError(f"归档 {self.job.town_name} 时写入归档失败：{self.fatal}",
                             hint="请检查磁盘空间和归档目录的写权限，然后用 `sitemigrate crawl --resume` 续抓。")
         reason = "shutdown" if self.stopping else "finished"
+        closed = getattr(self.spider, "closed", None)      # Scrapy's hook for a closing spider
+        if callable(closed):
+            closed(reason)
         logger.info("归档 %s 结束（%s）：%d 个网址已处理", self.job.town_name, reason, self.spider.done)
         events.emit("closed", reason=reason)
         return reason
