@@ -239,3 +239,27 @@ def test_a_compressed_answer_is_archived_as_sent_and_read_decoded_also_on_resume
         report = verify_archive(config, ledger)
     assert adopted["sha256"] == first["sha256"] and adopted["length"] == len(sent)
     assert report.ok, report.problems
+
+
+def test_a_failed_unanswered_request_fails_the_next_call(tmp_path):
+    """Ledger batches are not answered; a batch the sidecar cannot write must still stop the
+    crawl: its error is the answer to the next request."""
+    import asyncio
+
+    from migrate.crawl.job import CrawlJob
+    from migrate.crawl.sidecar import Sidecar, SidecarError
+
+    job = CrawlJob(town="t", town_name="测试镇", start_urls=["http://127.0.0.1:9/"], hosts=["127.0.0.1:9"],
+                   workdir=str(tmp_path), ledger_path=str(tmp_path / "state.sqlite"),
+                   archive_dir=str(tmp_path / "archive"))
+
+    async def scenario():
+        sidecar = Sidecar()
+        await sidecar.start()
+        await sidecar.call("init", job.to_json(), {})
+        sidecar.tell("ledger_batch", "not a batch")
+        with pytest.raises(SidecarError, match="AttributeError"):
+            await sidecar.call("flush_ledger")
+        await sidecar.close()           # and the channel still works after the failure
+
+    asyncio.run(scenario())

@@ -328,6 +328,14 @@ class Engine:
         self.in_sidecar = True
         logger.info("待抓取网址较多：归档写入、页面解析和台账写入改由第二个进程完成")
 
+    def _tell_sidecar(self, *request):
+        try:
+            self.sidecar.tell(*request)
+        except SidecarError as exc:
+            if not self.fatal:
+                self.fatal = str(exc)
+                self.stop()
+
     def _sidecar_answer(self, future: asyncio.Future):
         """An answer nobody awaits: only a failure matters, and it stops the crawl."""
         if not future.cancelled() and future.exception() is not None and not self.fatal:
@@ -415,7 +423,7 @@ class Engine:
             if not self.in_sidecar:
                 self.pipeline.process_item(output)
             else:
-                self.sidecar.call("ledger_batch", output).add_done_callback(self._sidecar_answer)
+                self._tell_sidecar("ledger_batch", output)
 
     def _report_progress(self, force: bool = False):
         now = time.monotonic()

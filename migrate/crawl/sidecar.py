@@ -12,8 +12,8 @@ not on disk, and the files get their final names only after the ledger holds all
 Protocol: length-prefixed pickles over a socket pair, answered strictly in order (one
 process, one queue). Requests are `("init", job_json, originals)`, `("write", exchange,
 previous, analyse_meta)` (answer: `(StoredRecord, PageAnalysis | None)`), `("remember",
-digest, original)`, `("ledger_batch", batch)` and `("close",)`; answers are `("ok", value)` or
-`("error", message)`.
+digest, original)`, `("ledger_batch", batch)` (not answered: a failure is the answer to the
+next request) and `("close",)`; answers are `("ok", value)` or `("error", message)`.
 
 The sidecar ignores SIGINT/SIGTERM: the engine decides when the crawl stops and closes the
 archive through it. If the engine dies, the sidecar dies with it (Linux) or exits when the
@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HEADER = struct.Struct("!I")
+# Requests without an answer: one per callback, and nothing waits for them.
+UNANSWERED = {"ledger_batch"}
 logger = logging.getLogger(__name__)
 
 
@@ -87,11 +89,21 @@ class Sidecar:
         if self.listener is None or self.listener.done():
             future.set_exception(SidecarError("归档进程已退出"))
             return future
+        self._queue(request)
+        self.waiting.append(future)
+        return future
+
+    def tell(self, *request):
+        """Send a request that is not answered (UNANSWERED); if it fails, the next answered
+        call fails with its error."""
+        if self.listener is None or self.listener.done():
+            raise SidecarError("归档进程已退出")
+        self._queue(request)
+
+    def _queue(self, request: tuple):
         if not self.outbox:
             asyncio.get_running_loop().call_soon(self._send_outbox)
         self.outbox.append(self._frame(request))
-        self.waiting.append(future)
-        return future
 
     def _send_outbox(self):
         """One write per turn of the event loop: each send wakes the sidecar, which costs more
@@ -224,6 +236,7 @@ def serve(sock: socket.socket):
     _answer(sock, ("ok", "ready"))
     stream = sock.makefile("rb", buffering=1 << 20)
     work: SidecarWork | None = None
+    failure: str | None = None          # of an unanswered request, for the next answer
     while True:
         head = _read_exactly(stream, HEADER.size)
         body = _read_exactly(stream, HEADER.unpack(head)[0]) if head is not None else None
@@ -246,6 +259,11 @@ def serve(sock: socket.socket):
         except Exception as exc:  # noqa: BLE001 - reported to the engine, which stops the crawl
             logger.exception("sidecar %s failed", op)
             answer = ("error", f"{type(exc).__name__}: {exc}")
+        if op in UNANSWERED:
+            failure = failure or (answer[1] if answer[0] == "error" else None)
+            continue
+        if failure:
+            answer, failure = ("error", failure), None
         _answer(sock, answer)
         if op == "close":
             return
