@@ -134,16 +134,6 @@ class Engine:
         self.in_sidecar = False                # archiving (and ledger writing) moved there
         self.reads_in_sidecar = getattr(spider, "pages_read_in_sidecar", True)
         self.fatal: str | None = None
-        self.queue: list = []                  # heap of (-priority, order, request)
-        self.order = itertools.count()
-        self.slots: dict[str, HostSlot] = {}
-        self.in_slots = 0                      # requests handed to a slot, queued or in flight
-        self.waiting_retries = 0
-        self.tasks: set[asyncio.Task] = set()
-        self.finished: asyncio.Event | None = None
-        self.stopping = False
-        self.last_progress = 0.0
-        self.label = f"归档 {job.town_name}"
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -198,10 +188,10 @@ class Engine:
             if slot.timer:
                 slot.timer.cancel()
         await self.fetcher.close()
-        # The ledger first, then the WARC files get their final names (as Scrapy's order).
         if self.sidecar_starting is not None:
             self.sidecar_starting.cancel()
             await asyncio.gather(self.sidecar_starting, return_exceptions=True)
+        # The ledger first, then the WARC files get their final names (as Scrapy's order).
         self.pipeline.close_spider()
         if not self.in_sidecar:
             self.recorder.spider_closed()
