@@ -18,7 +18,7 @@ from migrate.archive import iter_records, read_record
 from migrate.config import load_config
 from migrate.crawl import crawl_towns
 from migrate.crawl.job import CrawlJob
-from migrate.crawl.runner import _child_env
+from migrate.crawl.runner import child_env
 from migrate.errors import UserError
 from migrate.ledger import Ledger
 from migrate.urls import canonical_url
@@ -249,7 +249,7 @@ def test_unknown_spider_is_a_user_error(tmp_path):
 def start_worker(config, proxy: str) -> subprocess.Popen:
     job = CrawlJob.for_town(config, config.townships[0], proxy=proxy)
     child = subprocess.Popen([sys.executable, "-m", "migrate.crawl.worker"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_child_env())
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=child_env())
     child.stdin.write(job.to_json().encode())
     child.stdin.close()
     return child
@@ -318,7 +318,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(crawled, tmp_path):
     """)
     with FixtureSite(delay=0.1) as site:
         child = subprocess.Popen([sys.executable, "-c", script, str(workspace / "sitemigrate.yaml"), site.proxy_url],
-                                 stdout=subprocess.PIPE, text=True, env=_child_env())
+                                 stdout=subprocess.PIPE, text=True, env=child_env())
         for line in child.stdout:
             if line.startswith("progress") and int(line.split()[1]) >= 5:
                 break

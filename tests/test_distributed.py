@@ -18,7 +18,7 @@ from migrate.archive import iter_records, read_record
 from migrate.config import load_config
 from migrate.crawl import crawl_towns
 from migrate.crawl.distributed import crawl_distributed
-from migrate.crawl.runner import _child_env
+from migrate.crawl.runner import child_env
 from migrate.errors import UserError
 from migrate.ledger import Ledger
 from migrate.samples import truth
@@ -186,7 +186,7 @@ def test_ctrl_c_then_resume_finishes_without_fetching_twice(redis_url, sample_se
             sys.exit(3)
     """)
     child = subprocess.Popen([sys.executable, "-c", script, str(config_path), redis_url, sample_server.proxy_url],
-                             stdout=subprocess.PIPE, text=True, env=_child_env())
+                             stdout=subprocess.PIPE, text=True, env=child_env())
     for line in child.stdout:
         if line.startswith("progress") and int(line.split()[1]) >= 30:
             break
@@ -237,7 +237,7 @@ def test_a_killed_worker_stops_the_crawl_and_resume_repairs_it(redis_url, sample
             sys.exit(2)
     """)
     child = subprocess.Popen([sys.executable, "-c", script, str(config_path), redis_url, sample_server.proxy_url],
-                             stdout=subprocess.PIPE, text=True, env=_child_env())
+                             stdout=subprocess.PIPE, text=True, env=child_env())
     for line in child.stdout:
         if line.startswith("progress") and int(line.split()[1]) >= 30:
             break

@@ -37,8 +37,8 @@ from urllib.parse import urlsplit
 from migrate.config import Config, Township
 from migrate.crawl import events
 from migrate.crawl.job import CrawlJob
-from migrate.crawl.runner import (DETACH, STOP_GRACE_SECONDS, STOP_SIGNAL, WorkerProcess, _begin_run, _child_env,
-                                  _end_run, after_crawl, crawl_towns, town_stats, unreachable_start)
+from migrate.crawl.runner import (DETACH, STOP_GRACE_SECONDS, STOP_SIGNAL, WorkerProcess, after_crawl, begin_run,
+                                  child_env, crawl_towns, end_run, town_stats, unreachable_start)
 from migrate.crawl.shared import SHARED_SETTING, SharedKeys, connect, encode_robots
 from migrate.crawl.state import CrawlStart, crawl_start, origin_of
 from migrate.errors import UserError
@@ -121,7 +121,7 @@ class SharedWorker(WorkerProcess):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=log, env=_child_env(), **DETACH)
+                                          stdout=subprocess.PIPE, stderr=log, env=child_env(), **DETACH)
         self.child.stdin.write(json.dumps(self.spec, ensure_ascii=False).encode("utf-8"))
         self.child.stdin.close()
 
@@ -194,7 +194,7 @@ def prepare_town(config: Config, town: Township, server, keys: SharedKeys, resum
     """Start one township as a single-process crawl would (fresh or resumed), into Redis."""
     job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy)
     with Ledger(job.ledger_path) as ledger:
-        run_id = job.run_id = _begin_run(ledger, town.slug)
+        run_id = job.run_id = begin_run(ledger, town.slug)
         start = crawl_start(job, ledger)
     seed(server, keys, start)
     return job, run_id
@@ -225,7 +225,7 @@ def crawl_batch(config: Config, towns: list[Township], redis_url: str, workers: 
                 for job in jobs:
                     results[job.town] = stats = town_stats(ledger, job.town)
                     stats["seconds"] = round(time.monotonic() - started, 2)
-                    _end_run(ledger, runs[job.town], outcome, stats)
+                    end_run(ledger, runs[job.town], outcome, stats)
     finally:
         drop_namespace(server, namespace)
     with Ledger(config.ledger_path) as ledger:
@@ -317,17 +317,7 @@ def run_worker(spec: dict):
 
 def main() -> int:
     spec = json.loads(sys.stdin.read())
-    try:
-        run_worker(spec)
-    except UserError as exc:
-        events.emit("error", message=exc.message, hint=exc.hint, path=exc.path, line=exc.line, user=True)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
-        logger.exception("distributed crawl worker failed")
-        events.emit("error", message=f"分布式抓取进程 {spec.get('worker')} 出现内部错误：{type(exc).__name__}: {exc}")
-        return 1
-    events.emit("done")
-    return 0
+    return events.run_reporting(lambda: run_worker(spec), f"分布式抓取进程 {spec.get('worker')} 出现内部错误", logger)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import signal
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
@@ -216,7 +217,8 @@ class Engine:
         self._pump()
 
     def _slot_for(self, request: Request) -> HostSlot:
-        host = request.meta.get("download_slot") or _host_key(request.url)
+        # Scrapy's download slots: one per host name (whatever the port)
+        host = request.meta.get("download_slot") or urlsplit(request.url).hostname or ""
         slot = self.slots.get(host)
         if slot is None:
             slot = self.slots[host] = HostSlot(self.per_host, self.delay)
@@ -421,10 +423,3 @@ class Engine:
             self.last_progress = now
             events.emit("progress", done=self.spider.done,
                         total=max(self.spider.scheduled, self.spider.done), label=self.label)
-
-
-def _host_key(url: str) -> str:
-    """The host part of a URL, as Scrapy's download slots key on it."""
-    rest = url.split("://", 1)[-1]
-    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    return netloc.rsplit("@", 1)[-1].rsplit(":", 1)[0] if not netloc.endswith("]") else netloc

@@ -10,6 +10,7 @@ Scrapy logs go to stderr (a log file), so stdout carries nothing else.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 _stream = sys.stdout
@@ -30,3 +31,22 @@ def parse(line: str) -> dict | None:
     except ValueError:
         return None
     return event if isinstance(event, dict) and "event" in event else None
+
+
+def run_reporting(work, internal_error: str, logger: logging.Logger) -> int:
+    """A worker process's main: run `work()` and tell the parent how it ended. Bad input the
+    user can fix goes up as it was raised; anything else as `internal_error` (Chinese) with the
+    traceback in the log. Returns the exit code; `work` may return fields for the `done` event."""
+    from migrate.errors import UserError
+
+    try:
+        fields = work() or {}
+    except UserError as exc:
+        emit("error", message=exc.message, hint=exc.hint, path=exc.path, line=exc.line, user=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
+        logger.exception("crawl worker failed")
+        emit("error", message=f"{internal_error}：{type(exc).__name__}: {exc}")
+        return 1
+    emit("done", **fields)
+    return 0

@@ -71,6 +71,16 @@ def warcinfo_fields(job) -> dict:
     }
 
 
+def job_archive(job, originals: dict[str, Original]) -> WarcArchive:
+    """The township's WARC archive for this run, knowing the payloads archived before (so
+    identical ones become revisit records)."""
+    archive = WarcArchive(Path(job.archive_dir), Path(job.workdir), job.town,
+                          rotate_bytes=job.rotate_bytes, info=warcinfo_fields(job))
+    for digest, original in originals.items():
+        archive.remember(digest, original)
+    return archive
+
+
 def adoption(request) -> tuple[str, Original] | None:
     """(digest, original) when a replayed response becomes the reference for later identical
     payloads (revisit records), else None."""
@@ -86,11 +96,7 @@ class WarcRecorderMiddleware:
 
     @classmethod
     def for_job(cls, job, spider) -> "WarcRecorderMiddleware":
-        archive = WarcArchive(Path(job.archive_dir), Path(job.workdir), job.town,
-                              rotate_bytes=job.rotate_bytes, info=warcinfo_fields(job))
-        for digest, original in spider.start_state.originals.items():
-            archive.remember(digest, original)
-        return cls(archive)
+        return cls(job_archive(job, spider.start_state.originals))
 
     @classmethod
     def from_crawler(cls, crawler):

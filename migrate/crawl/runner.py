@@ -46,7 +46,7 @@ else:
     STOP_SIGNAL = signal.SIGINT
 
 
-def _child_env() -> dict:
+def child_env() -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
     env["PYTHONIOENCODING"] = "utf-8"
@@ -68,7 +68,7 @@ class WorkerProcess:
             # one stop signal (a second one would make Scrapy stop without closing its files).
             child = subprocess.Popen(
                 [sys.executable, "-m", "migrate.crawl.worker"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, env=_child_env(), **DETACH)
+                stdout=subprocess.PIPE, stderr=log, env=child_env(), **DETACH)
             try:
                 child.stdin.write(self.job.to_json().encode("utf-8"))
                 child.stdin.close()
@@ -145,13 +145,13 @@ def town_stats(ledger: Ledger, town: str) -> dict:
     return stats
 
 
-def _begin_run(ledger: Ledger, town: str) -> int:
+def begin_run(ledger: Ledger, town: str) -> int:
     cursor = ledger.db.execute("INSERT INTO runs (town, stage, started_at) VALUES (?, 'crawl', ?)",
                                (town, _now()))
     return cursor.lastrowid
 
 
-def _end_run(ledger: Ledger, run_id: int, outcome: str, stats: dict):
+def end_run(ledger: Ledger, run_id: int, outcome: str, stats: dict):
     ledger.db.execute("UPDATE runs SET ended_at=?, outcome=?, stats=? WHERE id=?",
                       (_now(), outcome, json.dumps(stats, ensure_ascii=False), run_id))
 
@@ -188,7 +188,7 @@ def crawl_town(config: Config, town: Township, resume: bool = False, progress=No
     job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy, recrawl=recrawl)
     log_path = Path(job.workdir) / "logs" / f"crawl-{town.slug}.log"
     with Ledger(job.ledger_path) as ledger:
-        run_id = job.run_id = _begin_run(ledger, town.slug)
+        run_id = job.run_id = begin_run(ledger, town.slug)
     started, outcome = time.monotonic(), "failed"
     try:
         WorkerProcess(job, log_path).run(progress)
@@ -202,7 +202,7 @@ def crawl_town(config: Config, town: Township, resume: bool = False, progress=No
             stats["seconds"] = round(time.monotonic() - started, 2)
             if recrawl:
                 stats["changes"] = changes.summary(ledger, town.slug, run_id)
-            _end_run(ledger, run_id, outcome, stats)
+            end_run(ledger, run_id, outcome, stats)
     return stats
 
 

@@ -33,7 +33,6 @@ import subprocess
 import sys
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 
 HEADER = struct.Struct("!I")
 # Requests without an answer: one per callback, and nothing waits for them.
@@ -169,17 +168,13 @@ class SidecarWork:
     def __init__(self, job_json: str, originals: dict):
         from migrate.crawl.job import CrawlJob
         from migrate.crawl.ledgerwriter import LedgerWriter
-        from migrate.crawl.middlewares import warcinfo_fields
-        from migrate.ledger import Ledger
+        from migrate.crawl.middlewares import job_archive
         from migrate.crawl.state import CrawlStart
-        from migrate.crawl.warc import WarcArchive
         from migrate.crawl.worker import load_spider_class, spider_loader
+        from migrate.ledger import Ledger
 
         job = CrawlJob.from_json(job_json)
-        self.archive = WarcArchive(Path(job.archive_dir), Path(job.workdir), job.town,
-                                   rotate_bytes=job.rotate_bytes, info=warcinfo_fields(job))
-        for digest, original in originals.items():
-            self.archive.remember(digest, original)
+        self.archive = job_archive(job, originals)
         self.spider = load_spider_class(spider_loader(), job.spider)(job=job, start=CrawlStart())
         self.ledger = Ledger(job.ledger_path)
         self.ledger_writer = LedgerWriter(self.ledger, job.town)

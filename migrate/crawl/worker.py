@@ -129,17 +129,7 @@ def run_scrapy(job: CrawlJob) -> str | None:
 
 def main() -> int:
     job = CrawlJob.from_json(sys.stdin.read())
-    try:
-        reason = run(job)
-    except UserError as exc:
-        events.emit("error", message=exc.message, hint=exc.hint, path=exc.path, line=exc.line, user=True)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, traceback in the log
-        logger.exception("crawl worker failed")
-        events.emit("error", message=f"抓取 {job.town_name} 时出现内部错误：{type(exc).__name__}: {exc}")
-        return 1
-    events.emit("done", reason=reason)
-    return 0
+    return events.run_reporting(lambda: {"reason": run(job)}, f"抓取 {job.town_name} 时出现内部错误", logger)
 
 
 if __name__ == "__main__":
