@@ -169,27 +169,40 @@ def test_all_townships_at_once(redis_url, sample_server, tmp_path, workers, town
         assert archived_site_urls(config, town.slug) == truth.expected_archivable_urls(town.slug)
 
 
-def test_ctrl_c_then_resume_finishes_without_fetching_twice(redis_url, sample_server, tmp_path):
-    config_path = workspace(tmp_path / "ws", concurrency=2, delay=0.05)
-    script = textwrap.dedent("""
-        import sys
-        from migrate.config import load_config
-        from migrate.crawl.distributed import crawl_distributed
-        config = load_config(sys.argv[1])
-        def progress(done, total, label):
-            print("progress", done, flush=True)
-        try:
-            crawl_distributed(config, [config.township("taoyuan")], sys.argv[2], workers=2, proxy=sys.argv[3],
-                              progress=progress)
-        except KeyboardInterrupt:
-            print("interrupted", flush=True)
-            sys.exit(3)
-    """)
-    child = subprocess.Popen([sys.executable, "-c", script, str(config_path), redis_url, sample_server.proxy_url],
+# A two-worker crawl of 桃源镇 in a child process: exit 3 on Ctrl-C, 2 on a reported failure.
+DISTRIBUTED_CHILD = textwrap.dedent("""
+    import sys
+    from migrate.config import load_config
+    from migrate.crawl.distributed import crawl_distributed
+    from migrate.errors import UserError
+    config = load_config(sys.argv[1])
+    def progress(done, total, label):
+        print("progress", done, flush=True)
+    try:
+        crawl_distributed(config, [config.township("taoyuan")], sys.argv[2], workers=2, proxy=sys.argv[3],
+                          progress=progress)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(3)
+    except UserError as exc:
+        print("failed", exc.message, flush=True)
+        sys.exit(2)
+""")
+
+
+def start_distributed_crawl(config_path, redis_url: str, proxy_url: str, until: int = 30) -> subprocess.Popen:
+    """The child crawl, returned once it has archived `until` URLs."""
+    child = subprocess.Popen([sys.executable, "-c", DISTRIBUTED_CHILD, str(config_path), redis_url, proxy_url],
                              stdout=subprocess.PIPE, text=True, env=child_env())
     for line in child.stdout:
-        if line.startswith("progress") and int(line.split()[1]) >= 30:
+        if line.startswith("progress") and int(line.split()[1]) >= until:
             break
+    return child
+
+
+def test_ctrl_c_then_resume_finishes_without_fetching_twice(redis_url, sample_server, tmp_path):
+    config_path = workspace(tmp_path / "ws", concurrency=2, delay=0.05)
+    child = start_distributed_crawl(config_path, redis_url, sample_server.proxy_url)
     child.send_signal(signal.SIGINT)
     out, _ = child.communicate(timeout=90)
     assert child.returncode == 3 and "interrupted" in out
@@ -221,26 +234,7 @@ def child_pids(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker processes through /proc")
 def test_a_killed_worker_stops_the_crawl_and_resume_repairs_it(redis_url, sample_server, tmp_path):
     config_path = workspace(tmp_path / "ws", concurrency=2, delay=0.05)
-    script = textwrap.dedent("""
-        import sys
-        from migrate.config import load_config
-        from migrate.crawl.distributed import crawl_distributed
-        from migrate.errors import UserError
-        config = load_config(sys.argv[1])
-        def progress(done, total, label):
-            print("progress", done, flush=True)
-        try:
-            crawl_distributed(config, [config.township("taoyuan")], sys.argv[2], workers=2, proxy=sys.argv[3],
-                              progress=progress)
-        except UserError as exc:
-            print("failed", exc.message, flush=True)
-            sys.exit(2)
-    """)
-    child = subprocess.Popen([sys.executable, "-c", script, str(config_path), redis_url, sample_server.proxy_url],
-                             stdout=subprocess.PIPE, text=True, env=child_env())
-    for line in child.stdout:
-        if line.startswith("progress") and int(line.split()[1]) >= 30:
-            break
+    child = start_distributed_crawl(config_path, redis_url, sample_server.proxy_url)
     workers = [pid for pid in child_pids(child.pid) if "migrate.crawl.distributed" in
                Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
     assert len(workers) == 2
