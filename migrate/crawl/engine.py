@@ -41,7 +41,8 @@ from migrate.crawl.fetcher import Fetcher, decoded_for_spider
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.middlewares import (PREVIOUS_META, ArchiveReplayMiddleware, CapsMiddleware,
-                                       ConditionalMiddleware, WarcRecorderMiddleware, adoption, exchange_of)
+                                       ConditionalMiddleware, WarcRecorderMiddleware, adoption, exchange_of,
+                                       retry_pause)
 from migrate.crawl.pipelines import LedgerPipeline
 from migrate.crawl.settings import DEFAULT_REQUEST_HEADERS, RETRY_HTTP_CODES, retry_backoff_base
 from migrate.crawl.sidecar import PageAnalysis, Sidecar, SidecarError
@@ -49,7 +50,6 @@ from migrate.errors import UserError
 
 logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5
-MAX_RETRY_PAUSE = 60.0
 SIDECAR_BACKLOG = 200
 ANALYSIS = "_page_analysis"      # response.meta key: the sidecar's PageAnalysis of the page
 # The request meta a spider reads pages with (the sidecar gets these, not the callbacks).
@@ -372,7 +372,7 @@ class Engine:
         retry = request.copy()
         retry.meta["retry_times"] = attempt
         retry.priority = request.priority - 1
-        pause = min(self.backoff * 2 ** (attempt - 1), MAX_RETRY_PAUSE) if self.backoff > 0 else 0
+        pause = retry_pause(self.backoff, attempt)
         logger.debug("重试 %s（第 %d 次，%s）", request.url, attempt, reason)
         self.waiting_retries += 1
         asyncio.get_running_loop().call_later(pause, self._requeue, retry)

@@ -201,9 +201,16 @@ class ConditionalMiddleware(SpiderStateMiddleware):
         return None
 
 
+MAX_RETRY_PAUSE = 60.0
+
+
+def retry_pause(base: float, attempt: int) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, …): doubling from `base`."""
+    return min(base * 2 ** (attempt - 1), MAX_RETRY_PAUSE) if base > 0 else 0.0
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     BASE_SETTING = "SITEMIGRATE_RETRY_BACKOFF"
-    MAX_PAUSE = 60.0
 
     def __init__(self, settings):
         super().__init__(settings)
@@ -211,8 +218,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     async def _pause(self, retry):
         if isinstance(retry, Request) and self.base > 0:
-            attempt = retry.meta.get("retry_times", 1)
-            await asyncio.sleep(min(self.base * 2 ** (attempt - 1), self.MAX_PAUSE))
+            await asyncio.sleep(retry_pause(self.base, retry.meta.get("retry_times", 1)))
         return retry
 
     async def process_response(self, request, response, spider=None):
