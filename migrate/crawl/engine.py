@@ -140,7 +140,20 @@ class Engine:
 
     def run(self) -> str:
         """Crawl until nothing is left (or a stop signal); returns "finished" or "shutdown"."""
+        if self.sidecar_backlog is not None and hasattr(os, "fork"):
+            self._fork_sidecar()
         return asyncio.run(self._run())
+
+    def _fork_sidecar(self):
+        """Fork the sidecar now, while this process has no event loop, thread or ledger
+        connection open; it waits, idle, until the backlog calls for it (or the crawl ends)."""
+        sidecar = Sidecar()
+        try:
+            sidecar.launch()
+        except SidecarError as exc:
+            logger.warning("第二个进程未能启动，继续在本进程内归档：%s", exc)
+            return
+        self.sidecar = sidecar
 
     async def _run(self) -> str:
         loop = asyncio.get_running_loop()
@@ -296,7 +309,7 @@ class Engine:
         return decoded_for_spider(await self._record(request, response))
 
     def _start_sidecar(self):
-        self.sidecar = Sidecar()
+        self.sidecar = self.sidecar or Sidecar()
         self.sidecar_starting = asyncio.get_running_loop().create_task(self._move_to_sidecar())
 
     async def _move_to_sidecar(self):
@@ -336,7 +349,7 @@ class Engine:
 
     def _maybe_start_sidecar(self):
         backlog = self.sidecar_backlog
-        if self.sidecar is None and self.sidecar_starting is None and backlog is not None and not self.stopping \
+        if self.sidecar_starting is None and backlog is not None and not self.stopping \
                 and self.spider.scheduled - self.spider.done >= backlog:
             self._start_sidecar()
 

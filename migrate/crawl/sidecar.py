@@ -23,6 +23,7 @@ socket closes, leaving the open WARC file for `--resume` to seal.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import pickle
@@ -31,6 +32,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -38,6 +40,7 @@ HEADER = struct.Struct("!I")
 # Requests without an answer: one per callback, and nothing waits for them.
 UNANSWERED = {"ledger_batch"}
 logger = logging.getLogger(__name__)
+PROCESS_NAME = "migrate-sidecar"    # its /proc/<pid>/comm (at most 15 bytes)
 
 
 @dataclass
@@ -57,26 +60,41 @@ class Sidecar:
     """The engine's handle on the sidecar process; every call is answered in order."""
 
     def __init__(self):
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | None = None     # spawned (no fork on this system)
+        self.pid: int | None = None                       # forked
+        self.socket: socket.socket | None = None          # our end of the socket pair
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.waiting: deque[asyncio.Future] = deque()
         self.listener: asyncio.Task | None = None
         self.outbox: list[bytes] = []           # frames of this turn of the event loop
 
-    async def start(self):
-        """Start the process; returns once it has loaded its modules and waits for `init`."""
+    @property
+    def launched(self) -> bool:
+        return self.socket is not None
+
+    def launch(self):
+        """Create the process (it then waits for the engine to connect). Forked where the
+        system can, before the engine opens its event loop or the ledger: the child has every
+        module loaded already and is ready at once, instead of after a second of imports."""
         ours, theirs = socket.socketpair()
-        env = dict(os.environ, PYTHONIOENCODING="utf-8")
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "migrate.crawl.sidecar", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            if hasattr(os, "fork"):
+                self.pid = fork_sidecar(theirs)
+            else:
+                self.process = spawn_sidecar(theirs)
         except OSError as exc:
+            ours.close()
             raise SidecarError(f"无法启动归档进程：{exc}") from exc
         finally:
             theirs.close()
-        self.reader, self.writer = await asyncio.open_unix_connection(sock=ours)
+        self.socket = ours
+
+    async def start(self):
+        """Launch the process unless it was, and return once it says it is ready."""
+        if not self.launched:
+            self.launch()
+        self.reader, self.writer = await asyncio.open_unix_connection(sock=self.socket)
         ready = asyncio.get_running_loop().create_future()
         self.waiting.append(ready)              # its first answer says it is ready
         self.listener = asyncio.get_running_loop().create_task(self._listen())
@@ -147,17 +165,63 @@ class Sidecar:
         finally:
             if self.writer is not None:
                 self.writer.close()
+            elif self.socket is not None:       # launched, never given work: it ends on EOF
+                self.socket.close()
             if self.listener is not None:
                 self.listener.cancel()
-            if self.process is not None:
+            if self.process is not None or self.pid is not None:
                 await asyncio.get_running_loop().run_in_executor(None, self._reap)
 
-    def _reap(self):
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+    def _reap(self, grace: float = 30.0):
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            return
+        deadline = time.monotonic() + grace
+        while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                return
+            time.sleep(0.01)
+
+
+def spawn_sidecar(theirs: socket.socket) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "migrate.crawl.sidecar", str(theirs.fileno())],
+        pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+def fork_sidecar(theirs: socket.socket) -> int:
+    """Fork the sidecar off the engine's process. Call it with no SQLite connection open (a
+    forked SQLite keeps its parent's lock bookkeeping) and before any thread starts.
+
+    The child keeps only its end of the socket pair and stderr (the log): an inherited copy of
+    the engine's files would keep them open after the engine closes them. It leaves with
+    `os._exit`, so nothing of the engine's (buffered files) is flushed or closed twice."""
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        gc.freeze()                     # the engine's objects are never collected (or closed) here
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+        keep = theirs.fileno()
+        os.closerange(3, keep)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
+        die_with_parent(PROCESS_NAME)
+        serve(theirs)
+        code = 0
+    except BaseException:  # noqa: BLE001 - the engine sees the closed socket and reports it
+        logger.exception("sidecar failed")
+    finally:
+        os._exit(code)
 
 
 # ---------------------------------------------------------------------- sidecar side
@@ -264,7 +328,7 @@ def serve(sock: socket.socket):
             return
 
 
-def die_with_parent():
+def die_with_parent(name: str | None = None):
     """Linux: be killed when the engine's process dies, however it dies. After a `kill -9` of
     the engine, `--resume` may start at once and seal the open WARC file: nobody may still be
     appending to it."""
@@ -273,8 +337,12 @@ def die_with_parent():
     import ctypes
 
     PR_SET_PDEATHSIG = 1
+    PR_SET_NAME = 15
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if name:            # a forked sidecar shares the engine's command line; `ps -o comm` tells them apart
+            libc.prctl(PR_SET_NAME, name.encode("ascii"))
     except (OSError, AttributeError):
         return
     if os.getppid() == 1:          # the engine died before we asked
