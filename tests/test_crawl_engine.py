@@ -244,9 +244,9 @@ def test_a_compressed_answer_is_archived_as_sent_and_read_decoded_also_on_resume
     assert report.ok, report.problems
 
 
-def test_a_failed_unanswered_request_fails_the_next_call(tmp_path):
-    """Ledger batches are not answered; a batch the sidecar cannot write must still stop the
-    crawl: its error is the answer to the next request."""
+def test_a_failed_request_is_answered_with_its_error_and_the_channel_goes_on(tmp_path):
+    """A write the sidecar cannot do comes back as a SidecarError naming the cause (the engine
+    stops the crawl on it); the requests after it are still answered in order."""
     import asyncio
 
     from migrate.crawl.job import CrawlJob
@@ -260,9 +260,11 @@ def test_a_failed_unanswered_request_fails_the_next_call(tmp_path):
         sidecar = Sidecar()
         await sidecar.start()
         await sidecar.call("init", job.to_json(), {})
-        sidecar.tell("ledger_batch", "not a batch")
+        failing = sidecar.call("write", "not an exchange", None, None)
+        after = sidecar.call("remember", "sha1:X", None)
         with pytest.raises(SidecarError, match="AttributeError"):
-            await sidecar.call("flush_ledger")
-        await sidecar.close()           # and the channel still works after the failure
+            await failing
+        assert await after is None
+        await sidecar.close()
 
     asyncio.run(scenario())

@@ -128,6 +128,30 @@ def test_browser_safe_is_safe_url_string(url, encoding):
         outcome(lambda u: safe_url_string(u, encoding=encoding), url)
 
 
+@pytest.mark.parametrize("url", URLS)
+def test_a_request_skips_scrapys_url_check_only_when_it_would_change_nothing(url):
+    """`make_request` marks a browser-safe URL `verbatim_url`; Scrapy then takes it as given."""
+    from scrapy.http import Request
+
+    if not discovery.is_browser_safe(url):
+        return
+    assert Request(url, meta={"verbatim_url": True}).url == Request(url).url == url
+
+
+def test_a_request_for_a_chinese_path_is_still_made_safe_by_scrapy(tmp_path):
+    from migrate.crawl.job import CrawlJob
+    from migrate.crawl.state import CrawlStart
+    from spiders.generic import GovSiteSpider
+
+    job = CrawlJob(town="t", town_name="T", start_urls=["http://h/"], hosts=["h"], workdir=str(tmp_path),
+                   ledger_path=str(tmp_path / "l.sqlite"), archive_dir=str(tmp_path / "a"))
+    spider = GovSiteSpider(job=job, start=CrawlStart())
+    plain = spider.make_request("http://h/a.html", "http://h/a.html", 1, "", "a", "page")
+    chinese = spider.make_request("http://h/中文.html", "http://h/中文.html", 1, "", "a", "page")
+    assert plain.meta.get("verbatim_url") and plain.url == "http://h/a.html"
+    assert "verbatim_url" not in chinese.meta and chinese.url == "http://h/%E4%B8%AD%E6%96%87.html"
+
+
 # ---------------------------------------------------------------------- scripts and paging
 
 def test_script_texts_finds_handlers_and_javascript_urls_in_any_case_only():

@@ -155,11 +155,16 @@ SAFE_FORM = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::([1-9][0-9]{0,4
                        r"(?:(?:/[A-Za-z0-9._~-]*)+(?:\?[A-Za-z0-9._~=&-]+)?)?")   # no query without a path
 
 
+def is_browser_safe(url: str) -> bool:
+    """Whether `safe_url_string` would give `url` back unchanged (a cheap, partial test)."""
+    plain = SAFE_FORM.fullmatch(url)
+    return bool(plain) and (plain.group(1) is None or int(plain.group(1)) <= 65535)
+
+
 def browser_safe(url: str, encoding: str) -> str:
     """`w3lib.url.safe_url_string`: `url` with what a browser would %-encode encoded (the query in
     the page's `encoding`). Raises ValueError for a URL no browser could request."""
-    plain = SAFE_FORM.fullmatch(url)
-    if plain and (plain.group(1) is None or int(plain.group(1)) <= 65535):
+    if is_browser_safe(url):
         return url
     return safe_url_string(url, encoding=encoding)
 

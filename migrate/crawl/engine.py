@@ -37,6 +37,7 @@ from scrapy.http import HtmlResponse, Request, Response
 from twisted.python.failure import Failure
 
 from migrate.crawl import events
+from migrate.crawl.discovery import FoundLink
 from migrate.crawl.fetcher import Fetcher, decoded_for_spider
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
@@ -68,7 +69,7 @@ def with_sidecar_analysis(spidercls: type) -> type:
         def page_links(self, response):
             analysis: PageAnalysis | None = response.meta.get(ANALYSIS)
             if analysis is not None and analysis.links is not None:
-                return list(analysis.links)
+                return [FoundLink._make(link) for link in analysis.links]
             return super().page_links(response)
 
     SidecarRead.__name__ = SidecarRead.__qualname__ = spidercls.__name__
@@ -87,6 +88,13 @@ class HostSlot:
 
 
 @dataclass
+class Lease:
+    """One request's place in its host's slot, given back when the server has answered."""
+    slot: HostSlot
+    released: bool = False
+
+
+@dataclass
 class SpiderHandle:
     """What the middlewares ask of the crawl (Scrapy passes them the crawler for this)."""
     spider: object
@@ -96,9 +104,9 @@ class Engine:
     """Runs `spider` for `job` (a spider of a class made by `with_sidecar_analysis`).
 
     Once `sidecar_backlog` URLs wait to be fetched (a big site, not a small one, whose crawl
-    would only pay the second process's start-up), a second process (`migrate.crawl.sidecar`)
-    is started; as soon as it is ready, WARC writing, page reading and ledger writing move
-    there (the crawl goes on in this process meanwhile). None: never (also on one core)."""
+    would only pay for the hand-over), WARC writing and page reading move to a second process
+    (`migrate.crawl.sidecar`), forked idle when the crawl starts (or started then, where fork is
+    missing); the ledger stays here. None: never (also on one core)."""
 
     def __init__(self, job: CrawlJob, spider, sidecar_backlog: int | None = SIDECAR_BACKLOG):
         settings = job.settings
@@ -121,6 +129,7 @@ class Engine:
         self.order = itertools.count()
         self.slots: dict[str, HostSlot] = {}
         self.in_slots = 0                      # requests handed to a slot, queued or in flight
+        self.archiving = 0                     # answered, being archived and read
         self.waiting_retries = 0
         self.tasks: set[asyncio.Task] = set()
         self.finished: asyncio.Event | None = None
@@ -132,7 +141,7 @@ class Engine:
         self.sidecar_backlog = sidecar_backlog
         self.sidecar: Sidecar | None = None
         self.sidecar_starting: asyncio.Task | None = None
-        self.in_sidecar = False                # archiving (and ledger writing) moved there
+        self.in_sidecar = False                # archiving and page reading moved there
         self.reads_in_sidecar = getattr(spider, "pages_read_in_sidecar", True)
         self.fatal: str | None = None
 
@@ -238,6 +247,8 @@ class Engine:
         return slot
 
     def _pump(self):
+        if self.archiving >= self.max_active:       # the archive is behind: let it catch up
+            return
         while self.queue and self.in_slots < self.max_active:
             request = heapq.heappop(self.queue)[2]
             self._slot_for(request).queue.append(request)
@@ -259,18 +270,34 @@ class Engine:
             request = slot.queue.popleft()
             slot.active += 1
             slot.last_start = now
-            task = loop.create_task(self._handle(request))
+            lease = Lease(slot)
+            task = loop.create_task(self._handle(request, lease))
             self.tasks.add(task)
-            task.add_done_callback(lambda t, s=slot: self._done(t, s))
+            task.add_done_callback(lambda t, held=lease: self._done(t, held))
 
     def _wake(self, slot: HostSlot):
         slot.timer = None
         self._start_from(slot)
 
-    def _done(self, task: asyncio.Task, slot: HostSlot):
-        self.tasks.discard(task)
-        slot.active -= 1
+    def _release(self, lease: "Lease"):
+        """The server has answered (or failed): the host's next request may start while this
+        one is archived and read, as Scrapy frees a download slot before the spider runs."""
+        if lease.released:
+            return
+        lease.released = True
+        lease.slot.active -= 1
         self.in_slots -= 1
+        self.archiving += 1
+        if not self.stopping:
+            self._pump()
+
+    def _done(self, task: asyncio.Task, lease: "Lease"):
+        self.tasks.discard(task)
+        if lease.released:
+            self.archiving -= 1
+        else:
+            lease.slot.active -= 1
+            self.in_slots -= 1
         if not task.cancelled() and task.exception() is not None:
             logger.error("内部错误", exc_info=task.exception())
         if not self.stopping:
@@ -279,9 +306,9 @@ class Engine:
 
     # ------------------------------------------------------------------ one request
 
-    async def _handle(self, request: Request):
+    async def _handle(self, request: Request, lease: "Lease"):
         try:
-            response = await self._download(request)
+            response = await self._download(request, lease)
         except SidecarError as exc:
             self.fatal = str(exc)
             self.stop()
@@ -299,13 +326,17 @@ class Engine:
             return
         self._callback(request, response)
 
-    async def _download(self, request: Request) -> Response:
+    async def _download(self, request: Request, lease: "Lease") -> Response:
         replayed = self.replay.process_request(request)
         if replayed is not None:
+            self._release(lease)
             return await self._record(request, replayed)
         self.caps.process_request(request)
         self.conditional.process_request(request)
-        response = await self.fetcher.fetch(request)
+        try:
+            response = await self.fetcher.fetch(request)
+        finally:
+            self._release(lease)
         return decoded_for_spider(await self._record(request, response))
 
     def _start_sidecar(self):
@@ -313,7 +344,7 @@ class Engine:
         self.sidecar_starting = asyncio.get_running_loop().create_task(self._move_to_sidecar())
 
     async def _move_to_sidecar(self):
-        """Start the sidecar, then hand it archiving, page reading and ledger writing. Every
+        """Start the sidecar, then hand it archiving and page reading. Every
         record written here so far has had its callback run (both happen without a pause in
         between), so once the ledger is flushed our files may get their final names; the
         sidecar starts new ones and knows every payload written so far (for revisit records).
@@ -331,15 +362,7 @@ class Engine:
         self.recorder.spider_closed()
         self.sidecar.call("init", self.job.to_json(), originals).add_done_callback(self._sidecar_answer)
         self.in_sidecar = True
-        logger.info("待抓取网址较多：归档写入、页面解析和台账写入改由第二个进程完成")
-
-    def _tell_sidecar(self, *request):
-        try:
-            self.sidecar.tell(*request)
-        except SidecarError as exc:
-            if not self.fatal:
-                self.fatal = str(exc)
-                self.stop()
+        logger.info("待抓取网址较多：归档写入和页面解析改由第二个进程完成")
 
     def _sidecar_answer(self, future: asyncio.Future):
         """An answer nobody awaits: only a failure matters, and it stops the crawl."""
@@ -425,10 +448,7 @@ class Engine:
                 output.headers[b"Referer"] = response.url
             self.schedule(output)
         elif isinstance(output, LedgerBatch):
-            if not self.in_sidecar:
-                self.pipeline.process_item(output)
-            else:
-                self._tell_sidecar("ledger_batch", output)
+            self.pipeline.process_item(output)
 
     def _report_progress(self, force: bool = False):
         now = time.monotonic()

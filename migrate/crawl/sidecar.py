@@ -5,15 +5,16 @@ reading pages (decoding, lxml, link discovery) are about half of a fast crawl's 
 nothing but the response, so the asyncio engine hands them to this process and keeps fetching.
 Threads would not help: the GIL serialises the Python parts and stalls the event loop.
 
-It also writes the ledger: the engine sends each callback's `LedgerBatch` down the same queue,
-after the write whose answer the callback read, so a ledger row never points at a record that is
-not on disk, and the files get their final names only after the ledger holds all of them.
+The engine keeps the ledger: it writes a page's rows after the sidecar has answered that the
+page's records are written, so a ledger row never points at a record that is not on disk, and
+it flushes the ledger before it asks the sidecar to close, so files get their final names
+only once the ledger holds all of them. (Writing the ledger here too left this process the
+busier of the two.)
 
 Protocol: length-prefixed pickles over a socket pair, answered strictly in order (one
 process, one queue). Requests are `("init", job_json, originals)`, `("write", exchange,
 previous, analyse_meta)` (answer: `(StoredRecord, PageAnalysis | None)`), `("remember",
-digest, original)`, `("ledger_batch", batch)` (not answered: a failure is the answer to the
-next request) and `("close",)`; answers are `("ok", value)` or `("error", message)`.
+digest, original)` and `("close",)`; answers are `("ok", value)` or `("error", message)`.
 
 The sidecar ignores SIGINT/SIGTERM: the engine decides when the crawl stops and closes the
 archive through it. If the engine dies, the sidecar dies with it (Linux) or exits when the
@@ -37,8 +38,7 @@ from collections import deque
 from dataclasses import dataclass
 
 HEADER = struct.Struct("!I")
-# Requests without an answer: one per callback, and nothing waits for them.
-UNANSWERED = {"ledger_batch"}
+RECEIVE_SIZE = 1 << 20
 logger = logging.getLogger(__name__)
 PROCESS_NAME = "migrate-sidecar"    # its /proc/<pid>/comm (at most 15 bytes)
 
@@ -47,7 +47,9 @@ PROCESS_NAME = "migrate-sidecar"    # its /proc/<pid>/comm (at most 15 bytes)
 class PageAnalysis:
     """What the spider's `is_soft_404` and `page_links` say of one HTML response."""
     soft_404: bool
-    links: list | None          # FoundLink tuples; None for a soft 404 (its links are not followed)
+    # (url, text, source) of each FoundLink, as plain tuples: a named tuple costs ten times
+    # as much to pickle. None for a soft 404 (its links are not followed).
+    links: list[tuple[str, str, str]] | None
 
 
 class SidecarError(RuntimeError):
@@ -110,17 +112,10 @@ class Sidecar:
         self.waiting.append(future)
         return future
 
-    def tell(self, *request):
-        """Send a request that is not answered (UNANSWERED); if it fails, the next answered
-        call fails with its error."""
-        if self.listener is None or self.listener.done():
-            raise SidecarError("归档进程已退出")
-        self._queue(request)
-
     def _queue(self, request: tuple):
         if not self.outbox:
             asyncio.get_running_loop().call_soon(self._send_outbox)
-        self.outbox.append(self._frame(request))
+        self.outbox.append(_frame(request))
 
     def _send_outbox(self):
         """One write per turn of the event loop: each send wakes the sidecar, which costs more
@@ -128,11 +123,6 @@ class Sidecar:
         frames, self.outbox = self.outbox, []
         if frames and not self.writer.is_closing():
             self.writer.write(b"".join(frames))
-
-    @staticmethod
-    def _frame(request: tuple) -> bytes:
-        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-        return HEADER.pack(len(data)) + data
 
     async def _listen(self):
         try:
@@ -231,17 +221,13 @@ class SidecarWork:
 
     def __init__(self, job_json: str, originals: dict):
         from migrate.crawl.job import CrawlJob
-        from migrate.crawl.ledgerwriter import LedgerWriter
         from migrate.crawl.middlewares import job_archive
         from migrate.crawl.state import CrawlStart
         from migrate.crawl.worker import load_spider_class, spider_loader
-        from migrate.ledger import Ledger
 
         job = CrawlJob.from_json(job_json)
         self.archive = job_archive(job, originals)
         self.spider = load_spider_class(spider_loader(), job.spider)(job=job, start=CrawlStart())
-        self.ledger = Ledger(job.ledger_path)
-        self.ledger_writer = LedgerWriter(self.ledger, job.town)
 
     def write(self, exchange, previous, analyse_meta):
         stored = self.archive.write(exchange, *(previous or ()))
@@ -252,80 +238,72 @@ class SidecarWork:
         from migrate.crawl.fetcher import make_response, response_headers
         from scrapy.http import Request
 
-        request = Request(exchange.url, meta=dict(meta), dont_filter=True)
+        # the URL as it was requested: Scrapy need not make it safe again
+        request = Request(exchange.url, meta={**meta, "verbatim_url": True}, dont_filter=True)
         response = make_response(request, exchange.status, response_headers(exchange.response_headers),
                                  exchange.body, exchange.protocol)
         if self.spider.is_soft_404(response):
             return PageAnalysis(True, None)
-        return PageAnalysis(False, list(self.spider.page_links(response)))
+        return PageAnalysis(False, [tuple(link) for link in self.spider.page_links(response)])
 
     def remember(self, digest, original):
         self.archive.remember(digest, original)
 
-    def ledger_batch(self, batch):
-        """What a callback produced; written after the records it describes (same queue)."""
-        self.ledger_writer.add(batch)
-
-    def flush_ledger(self):
-        self.ledger_writer.flush()
-
     def close(self):
-        """The ledger first, then the files get their final names (see WarcArchive.close)."""
-        self.flush_ledger()
-        self.ledger.close()
+        """Give the files their final names: the engine has flushed the ledger before asking
+        (see WarcArchive.close)."""
         self.archive.close()
 
 
-def _read_exactly(stream, size: int) -> bytes | None:
-    data = stream.read(size)
-    return data if data is not None and len(data) == size else None
+def _frame(message: tuple) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(data)) + data
 
 
-def _answer(sock: socket.socket, answer: tuple):
-    data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    sock.sendall(HEADER.pack(len(data)) + data)
+def _frames(buffer: bytearray):
+    """Pop every complete frame's message off the front of `buffer`."""
+    start = 0
+    while len(buffer) - start >= HEADER.size:
+        size = HEADER.unpack_from(buffer, start)[0]
+        end = start + HEADER.size + size
+        if end > len(buffer):
+            break
+        yield pickle.loads(memoryview(buffer)[start + HEADER.size:end])
+        start = end
+    del buffer[:start]
 
 
 def serve(sock: socket.socket):
+    """Answer requests in order, each as soon as it is handled (the engine is waiting for it)."""
     # Load what the work needs before saying we are ready: the engine keeps archiving in its
     # own process until then.
     import migrate.crawl.warc  # noqa: F401
     import spiders.generic  # noqa: F401
 
-    _answer(sock, ("ok", "ready"))
-    stream = sock.makefile("rb", buffering=1 << 20)
+    sock.sendall(_frame(("ok", "ready")))
+    buffer = bytearray()
     work: SidecarWork | None = None
-    failure: str | None = None          # of an unanswered request, for the next answer
     while True:
-        head = _read_exactly(stream, HEADER.size)
-        body = _read_exactly(stream, HEADER.unpack(head)[0]) if head is not None else None
-        if body is None:
-            # The engine is gone. What it told us goes into the ledger; the files stay `.open`,
-            # so `--resume` adopts the responses whose pages it never got to read.
-            if work is not None:
-                work.flush_ledger()
+        data = sock.recv(RECEIVE_SIZE)
+        if not data:
+            # The engine is gone: the files stay `.open`, and `--resume` adopts the responses
+            # the ledger never heard of.
             return
-        op, *args = pickle.loads(body)
-        try:
-            if op == "init":
-                work = SidecarWork(*args)
-                value = None
-            elif work is None:
-                value = None                        # closed before it was given any work
-            else:
-                value = getattr(work, op)(*args)
-            answer = ("ok", value)
-        except Exception as exc:  # noqa: BLE001 - reported to the engine, which stops the crawl
-            logger.exception("sidecar %s failed", op)
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        if op in UNANSWERED:
-            failure = failure or (answer[1] if answer[0] == "error" else None)
-            continue
-        if failure:
-            answer, failure = ("error", failure), None
-        _answer(sock, answer)
-        if op == "close":
-            return
+        buffer += data
+        for op, *args in _frames(buffer):
+            try:
+                if op == "init":
+                    work = SidecarWork(*args)
+                    value = None
+                else:       # `work` is None if closed before it was given any work
+                    value = getattr(work, op)(*args) if work is not None else None
+                answer = ("ok", value)
+            except Exception as exc:  # noqa: BLE001 - reported to the engine, which stops the crawl
+                logger.exception("sidecar %s failed", op)
+                answer = ("error", f"{type(exc).__name__}: {exc}")
+            sock.sendall(_frame(answer))
+            if op == "close":
+                return
 
 
 def die_with_parent(name: str | None = None):
