@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -35,11 +36,28 @@ def report_paths(config: Config, town: str) -> tuple[Path, Path]:
     return config.reports_dir / f"crawl-{town}.html", config.reports_dir / f"crawl-{town}.json"
 
 
-def _counts(ledger: Ledger, town: str, column: str) -> list[dict]:
+FACETS = ("status", "content_type", "kind")
+
+
+def _tallies(ledger: Ledger, town: str) -> tuple[dict[str, int], dict[str, list[dict]]]:
+    """(URLs by state, and fetched URLs with their bytes by each of FACETS, most common first,
+    ties by value) from one pass over the township's rows, grouped finely, then regrouped."""
+    regroup = " UNION ALL ".join(
+        f"SELECT '{facet}', {facet}, SUM(n), COALESCE(SUM(size), 0) FROM tally WHERE state='fetched' GROUP BY {facet}"
+        for facet in FACETS)
     rows = ledger.db.execute(
-        f"SELECT {column}, COUNT(*), COALESCE(SUM(length), 0) FROM urls WHERE town=? AND state='fetched' "
-        f"GROUP BY {column} ORDER BY COUNT(*) DESC, {column}", (town,))
-    return [{"value": value, "count": count, "bytes": size} for value, count, size in rows]
+        "WITH tally AS (SELECT state, status, content_type, kind, COUNT(*) AS n, SUM(length) AS size "
+        "FROM urls WHERE town=? GROUP BY state, status, content_type, kind) "
+        f"SELECT 'state', state, SUM(n), 0 FROM tally GROUP BY state UNION ALL {regroup} ORDER BY 1, 3 DESC, 2",
+        (town,))
+    by_state: dict[str, int] = {}
+    by_facet: dict[str, list[dict]] = {facet: [] for facet in FACETS}
+    for facet, value, count, size in rows:
+        if facet == "state":
+            by_state[value] = count
+        else:
+            by_facet[facet].append({"value": value, "count": count, "bytes": size})
+    return by_state, by_facet
 
 
 def _exclusions(ledger: Ledger, town: str) -> list[dict]:
@@ -108,8 +126,8 @@ def _summary(ledger: Ledger, town: str, report: dict) -> dict:
 
     stats = town_stats(ledger, town)
     return {
-        "urls": sum(ledger.counts(town).values()), "fetched": stats["fetched"], "excluded": stats["excluded"],
-        "failed": stats["failed"], "queued": stats["queued"], "pages": stats["pages"],
+        "urls": sum(row["count"] for row in report["by_state"]), "fetched": stats["fetched"],
+        "excluded": stats["excluded"], "failed": stats["failed"], "queued": stats["queued"], "pages": stats["pages"],
         "attachments": stats["attachments"], "images": stats["images"], "assets": stats["assets"],
         "redirects": stats["redirects"], "errors": stats["errors"], "revisits": stats["revisits"],
         "bytes": stats["bytes"], "broken_links": len(report["broken_links"]),
@@ -128,16 +146,17 @@ def crawl_report(config: Config, ledger: Ledger, town: str) -> dict:
     township = config.township(town)
     start_urls = {canonical_url(u) for u in township.old_site.start_urls}
     tree, tree_source = column_tree(ledger, town, config.records_path(town), start_urls)
+    by_state, by_facet = _tallies(ledger, town)
     report = {
         "town": town, "name": township.name,
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "start_urls": township.old_site.start_urls,
         "by_state": [{"state": s, "label": STATE_LABELS.get(s, s), "count": n}
-                     for s, n in sorted(ledger.counts(town).items())],
-        "by_status": _counts(ledger, town, "status"),
-        "by_content_type": _counts(ledger, town, "content_type"),
+                     for s, n in sorted(by_state.items())],
+        "by_status": by_facet["status"],
+        "by_content_type": by_facet["content_type"],
         "by_kind": [{**row, "label": KIND_LABELS.get(row["value"] or "other", row["value"])}
-                    for row in _counts(ledger, town, "kind")],
+                    for row in by_facet["kind"]],
         "exclusions": _exclusions(ledger, town),
         "failures": _failures(ledger, town),
         "anomalies": _anomalies(ledger, town),
@@ -162,10 +181,18 @@ def write_crawl_report(config: Config, ledger: Ledger, town: str) -> dict:
     html_path, json_path = report_paths(config, town)
     config.reports_dir.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    html = _template().render(r=report, limit=MAX_LISTED, examples=EXAMPLES_PER_RULE)
+    html_path.write_text(html, encoding="utf-8")
+    return {**report["summary"], "html": str(html_path), "json": str(json_path)}
+
+
+@cache
+def _template() -> jinja2.Template:
+    """The report page's template, compiled once per process (a crawl of several townships
+    writes one report each)."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["size"] = human_size
-    html_path.write_text(env.from_string(TEMPLATE).render(r=report, limit=MAX_LISTED, examples=EXAMPLES_PER_RULE), encoding="utf-8")
-    return {**report["summary"], "html": str(html_path), "json": str(json_path)}
+    return env.from_string(TEMPLATE)
 
 
 def human_size(length: int | None) -> str:
