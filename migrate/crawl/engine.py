@@ -52,6 +52,9 @@ from migrate.errors import UserError
 logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5
 SIDECAR_BACKLOG = 200
+# Answered responses that may wait to be archived and read, per request allowed in flight:
+# a deeper queue keeps both processes busy (measured: 4 beats 1 by 5–20 % on the benchmark).
+ARCHIVE_AHEAD = 4
 ANALYSIS = "_page_analysis"      # response.meta key: the sidecar's PageAnalysis of the page
 # The request meta a spider reads pages with (the sidecar gets these, not the callbacks).
 ANALYSIS_META = ("key", "depth", "text", "source", "role")
@@ -247,7 +250,7 @@ class Engine:
         return slot
 
     def _pump(self):
-        if self.archiving >= self.max_active:       # the archive is behind: let it catch up
+        if self.archiving >= self.max_active * ARCHIVE_AHEAD:     # the archive is behind: let it catch up
             return
         while self.queue and self.in_slots < self.max_active:
             request = heapq.heappop(self.queue)[2]
