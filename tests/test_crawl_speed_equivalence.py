@@ -275,3 +275,54 @@ def test_every_record_is_its_own_gzip_member_and_incompressible_payloads_are_sto
     assert len(binary) < member < len(binary) + 1000        # stored as it is, in 64 KiB blocks
     page_member = offsets[offsets.index(stored["page"].warc_offset) + 1] - stored["page"].warc_offset
     assert page_member < len(page) / 5                       # pages are deflated
+
+
+# ---------------------------------------------------------------------- HTTP answers as Scrapy objects
+
+RAW_HEADERS = [
+    ((b"Content-Type", b"text/html; charset=gbk"), (b"set-cookie", b"a=1"), (b"Set-Cookie", b"b=2"),
+     (b"X-custom-NAME", b"\xc4\xe3")),
+    ((b"Content-Type", b"application/octet-stream"),
+     (b"Content-Disposition", b'attachment; filename="\xb9\xab\xb8\xe6.pdf"')),
+    ((b"content-type", b"text/plain"), (b"Content-Encoding", b"gzip")),
+    ((b"Content-Disposition", b"inline; filename=a.xml"),),
+    (),
+]
+
+
+@pytest.mark.parametrize("raw", RAW_HEADERS)
+def test_response_headers_are_what_scrapy_builds(raw):
+    from scrapy.http import Headers
+
+    from migrate.crawl.fetcher import response_headers
+
+    grouped: dict = {}
+    for name, value in raw:
+        grouped.setdefault(name, []).append(value)
+    assert dict(response_headers(raw)) == dict(Headers(grouped))
+
+
+@pytest.mark.parametrize("raw", RAW_HEADERS)
+@pytest.mark.parametrize("url", ["http://h/a.html", "http://h/file.pdf", "http://h/data"])
+@pytest.mark.parametrize("body", [b"<html><body>x</body></html>", b"%PDF-1.4 ...", b""])
+def test_response_class_is_what_scrapy_picks(raw, url, body):
+    from scrapy.responsetypes import responsetypes
+
+    from migrate.crawl.fetcher import response_class, response_headers
+
+    headers = response_headers(raw)
+    for _ in range(2):          # the second time from the cache
+        assert response_class(headers, url, body) is responsetypes.from_args(headers=headers, url=url, body=body)
+
+
+def test_outgoing_headers_write_the_defaults_into_the_request_once():
+    from scrapy.http import Request
+
+    from migrate.crawl.fetcher import Fetcher
+
+    fetcher = Fetcher(10, None, {"User-Agent": "sitemigrate", "Accept-Language": "zh-CN"})
+    request = Request("http://h/", headers={"Referer": "http://h/list.html", "accept-language": "en"})
+    sent = fetcher.outgoing_headers(request)
+    assert sent == {"User-Agent": "sitemigrate", "Accept-Language": "en", "Referer": "http://h/list.html"}
+    assert request.headers.getlist("User-Agent") == [b"sitemigrate"]
+    assert request.headers.getlist("Accept-Language") == [b"en"]

@@ -24,17 +24,54 @@ from yarl import URL
 READ_CHUNK = 1 << 16
 
 
+CACHE_MAX = 1024          # entries in each cache below (bounded, in case a server makes names up)
+# Scrapy's key for each header name seen (a site sends the same few names every time).
+_HEADER_KEYS: dict[bytes, bytes] = {}
+
+
+def header_key(name: bytes) -> bytes:
+    key = _HEADER_KEYS.get(name)
+    if key is None:
+        key = Headers().normkey(name)
+        if len(_HEADER_KEYS) < CACHE_MAX:
+            _HEADER_KEYS[name] = key
+    return key
+
+
 def response_headers(raw: tuple[tuple[bytes, bytes], ...]) -> Headers:
-    """Scrapy `Headers` keeping every value of a repeated header (Set-Cookie, Link, …)."""
+    """Scrapy `Headers` keeping every value of a repeated header (Set-Cookie, Link, …).
+
+    Filled as `Headers.update` would fill it (normalised key → list of byte values), without
+    normalising each value again: they are bytes already, and this runs for every response."""
     grouped: dict[bytes, list[bytes]] = {}
     for name, value in raw:
-        grouped.setdefault(name, []).append(value)
-    return Headers(grouped)
+        grouped.setdefault(header_key(name), []).append(value)
+    headers = Headers()
+    dict.update(headers, grouped)
+    return headers
+
+
+# What `responsetypes.from_headers` decided, by the three headers it reads.
+_CLASS_BY_HEADERS: dict[tuple, type[Response]] = {}
+CLASS_HEADERS = (b"Content-Type", b"Content-Encoding", b"Content-Disposition")
+
+
+def response_class(headers: Headers, url: str, body: bytes) -> type[Response]:
+    """`responsetypes.from_args(headers, url, body)`, its reading of the headers cached."""
+    key = tuple((name in headers, headers.get(name)) for name in CLASS_HEADERS)
+    cls = _CLASS_BY_HEADERS.get(key)
+    if cls is None:
+        cls = responsetypes.from_headers(headers)
+        if len(_CLASS_BY_HEADERS) < CACHE_MAX:
+            _CLASS_BY_HEADERS[key] = cls
+    if cls is Response:          # the headers did not decide: the URL, then the body
+        cls = responsetypes.from_args(url=url, body=body)
+    return cls
 
 
 def make_response(request: Request, status: int, headers: Headers, body: bytes,
                   protocol: str = "HTTP/1.1", ip_address=None) -> Response:
-    cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+    cls = response_class(headers, request.url, body)
     response = cls(url=request.url, status=status, body=body, request=request,
                    protocol=protocol, ip_address=ip_address)
     response.headers = headers        # as built: Response() would copy them once more
@@ -104,6 +141,8 @@ class Fetcher:
         self.timeout = aiohttp.ClientTimeout(total=timeout or None)
         self.max_bytes = max_bytes or None
         self.default_headers = default_headers
+        self.default_header_values = [(header_key(name.encode("latin-1")), value.encode("latin-1"))
+                                      for name, value in default_headers.items()]
         self.session: aiohttp.ClientSession | None = None
 
     async def open(self):
@@ -121,10 +160,12 @@ class Fetcher:
         """The request's headers over our defaults; the defaults are also written into the
         request, so the archived request record says what went out."""
         headers = dict(self.default_headers)
-        for name, values in request.headers.items():
-            headers[name.decode("latin-1")] = values[-1].decode("latin-1")
-        for name, value in self.default_headers.items():
-            request.headers.setdefault(name, value)
+        # dict's own views and setdefault: Scrapy's re-normalise every key and value
+        for key, values in dict.items(request.headers):
+            if values:
+                headers[key.decode("latin-1")] = values[-1].decode("latin-1")
+        for key, value in self.default_header_values:
+            dict.setdefault(request.headers, key, [value])
         return headers
 
     async def fetch(self, request: Request) -> Response:
