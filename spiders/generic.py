@@ -14,7 +14,6 @@ sitemaps and Hanweb data feeds, which are read for the links they list).
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Iterable
 from urllib.parse import urlsplit
 
@@ -49,8 +48,14 @@ ROLE_OF_SOURCE = {"robots": ROBOTS, "sitemap": SITEMAP, "jpage": DATAPROXY}
 DOCUMENT = "_document"     # response.meta key of the parsed page (dropped after the callback)
 
 
+_NOW = [0, ""]       # the current second and its ISO form: formatted once a second, not per URL
+
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    second = int(time.time())
+    if second != _NOW[0]:
+        _NOW[:] = second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
+    return _NOW[1]
 
 
 FAILURE_RULES = (

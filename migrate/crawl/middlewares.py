@@ -33,7 +33,8 @@ PREVIOUS_META = "previous_record"   # (earlier record, its payload digest) that 
 
 
 def _header_pairs(headers: Headers) -> list[tuple[bytes, bytes]]:
-    return [(name, value) for name, values in headers.items() for value in values]
+    # dict's own items: Scrapy's look every key up again through its normalisation
+    return [(name, value) for name, values in dict.items(headers) for value in values]
 
 
 def exchange_of(request: Request, response) -> HttpExchange:
