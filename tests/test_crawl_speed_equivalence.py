@@ -326,3 +326,29 @@ def test_outgoing_headers_write_the_defaults_into_the_request_once():
     assert sent == {"User-Agent": "sitemigrate", "Accept-Language": "en", "Referer": "http://h/list.html"}
     assert request.headers.getlist("User-Agent") == [b"sitemigrate"]
     assert request.headers.getlist("Accept-Language") == [b"en"]
+
+
+# ---------------------------------------------------------------------- what is deflated
+
+@pytest.mark.parametrize("headers, compressed", [
+    ([(b"Content-Type", b"image/JPEG; foo=bar")], True),
+    ([(b"content-type", b"application/zip")], True),
+    ([(b"Content-Type", b"text/html; charset=gbk")], False),
+    ([(b"Content-Type", b"application/msword")], False),       # old .doc files deflate well
+    ([], False),
+])
+def test_only_payloads_of_compressed_formats_skip_the_deflate_trial(headers, compressed):
+    from migrate.crawl.warc import payload_compressed
+
+    assert payload_compressed(headers) is compressed
+
+
+@pytest.mark.parametrize("deflate", [True, False, None])
+def test_a_gzip_member_deflated_or_stored_reads_back_the_same(deflate):
+    from migrate.crawl.warc import GZIP_HEADER, gzip_member
+
+    parts = [b"WARC/1.1\r\n", b"<html>" + "正文".encode() * 500 + b"</html>", b"\r\n\r\n"]
+    member = b"".join(gzip_member(parts, deflate))
+    assert gzip.decompress(member) == b"".join(parts)
+    stored = member[len(GZIP_HEADER)] & 0x06 == 0          # first block: BTYPE 00, no compression
+    assert stored is (deflate is False)

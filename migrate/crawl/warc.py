@@ -144,9 +144,29 @@ def compresses(parts: list[bytes]) -> bool:
     return len(zlib.compress(sample, 1)) < 0.9 * len(sample)
 
 
-def gzip_member(parts: list[bytes]) -> list[bytes]:
-    """`parts` as one gzip member, itself in parts."""
-    if compresses(parts):
+# Payloads that are compressed already, by their Content-Type: stored without trying.
+COMPRESSED_TYPES = frozenset({
+    b"image/jpeg", b"image/png", b"image/gif", b"image/webp", b"application/zip", b"application/gzip",
+    b"application/x-gzip", b"application/x-rar-compressed", b"application/vnd.rar", b"application/x-7z-compressed",
+    b"video/mp4", b"audio/mpeg",
+    b"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    b"application/vnd.openxmlformats-officedocument.presentationml.presentation",
+})
+
+
+def payload_compressed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the response's Content-Type names a compressed format (a JPEG, a zip, a .docx)."""
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() in COMPRESSED_TYPES
+    return False
+
+
+def gzip_member(parts: list[bytes], deflate: bool | None = None) -> list[bytes]:
+    """`parts` as one gzip member, itself in parts; deflated or stored as `deflate` says, or
+    as a sample of the payload says (None)."""
+    if deflate if deflate is not None else compresses(parts):
         deflater = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, 16 + window_bits(parts))
         return [deflater.compress(part) for part in parts] + [deflater.flush()]
     return stored_member(parts)
@@ -374,7 +394,9 @@ class WarcArchive:
              ("WARC-Payload-Digest", payload_digest(exchange.request_body))],
             HTTP_REQUEST_TYPE, [_request_head(exchange), exchange.request_body])
         offset, rel = self.size, self.current_name
-        self._append(gzip_member(response) + gzip_member(request))
+        # A request record is a few hundred bytes: deflating it costs more than it saves.
+        deflate_response = False if payload_compressed(exchange.response_headers) else None
+        self._append(gzip_member(response, deflate_response) + gzip_member(request, deflate=False))
         if original is None and self.dedupable(exchange):
             self.originals[digest] = Original(exchange.url, rel, offset, response_id, date)
         return StoredRecord(rel, offset, digest, sha256, len(body),
