@@ -65,15 +65,17 @@ class Sidecar:
         self.process: subprocess.Popen | None = None     # spawned (no fork on this system)
         self.pid: int | None = None                       # forked
         self.socket: socket.socket | None = None          # our end of the socket pair
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
+        self.channel: Channel | None = None
         self.waiting: deque[asyncio.Future] = deque()
-        self.listener: asyncio.Task | None = None
         self.outbox: list[bytes] = []           # frames of this turn of the event loop
 
     @property
     def launched(self) -> bool:
         return self.socket is not None
+
+    @property
+    def open(self) -> bool:
+        return self.channel is not None and not self.channel.lost
 
     def launch(self):
         """Create the process (it then waits for the engine to connect). Forked where the
@@ -96,52 +98,41 @@ class Sidecar:
         """Launch the process unless it was, and return once it says it is ready."""
         if not self.launched:
             self.launch()
-        self.reader, self.writer = await asyncio.open_unix_connection(sock=self.socket)
-        ready = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
         self.waiting.append(ready)              # its first answer says it is ready
-        self.listener = asyncio.get_running_loop().create_task(self._listen())
+        _, self.channel = await loop.create_unix_connection(lambda: Channel(self), sock=self.socket)
         await ready
 
     def call(self, *request) -> asyncio.Future:
         """Send one request; the future holds its answer (answers come in order)."""
         future = asyncio.get_running_loop().create_future()
-        if self.listener is None or self.listener.done():
+        if not self.open:
             future.set_exception(SidecarError("归档进程已退出"))
             return future
-        self._queue(request)
-        self.waiting.append(future)
-        return future
-
-    def _queue(self, request: tuple):
         if not self.outbox:
             asyncio.get_running_loop().call_soon(self._send_outbox)
         self.outbox.append(_frame(request))
+        self.waiting.append(future)
+        return future
 
     def _send_outbox(self):
         """One write per turn of the event loop: each send wakes the sidecar, which costs more
         than the bytes."""
         frames, self.outbox = self.outbox, []
-        if frames and not self.writer.is_closing():
-            self.writer.write(b"".join(frames))
+        if frames and self.open:
+            self.channel.transport.write(b"".join(frames))
 
-    async def _listen(self):
-        try:
-            while True:
-                size = HEADER.unpack(await self.reader.readexactly(HEADER.size))[0]
-                status, value = pickle.loads(await self.reader.readexactly(size))
-                future = self.waiting.popleft()
-                if future.done():
-                    continue
-                if status == "ok":
-                    future.set_result(value)
-                else:
-                    future.set_exception(SidecarError(value))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - whatever ends the channel fails every waiting call
-            self._fail_all(SidecarError(f"归档进程意外退出（{type(exc).__name__}: {exc}）"))
+    def answered(self, status: str, value):
+        future = self.waiting.popleft()
+        if future.done():
+            return
+        if status == "ok":
+            future.set_result(value)
+        else:
+            future.set_exception(SidecarError(value))
 
-    def _fail_all(self, error: Exception):
+    def fail_all(self, error: Exception):
         while self.waiting:
             future = self.waiting.popleft()
             if not future.done():
@@ -150,15 +141,13 @@ class Sidecar:
     async def close(self):
         """Close the archive (final file names) and let the process end."""
         try:
-            if self.listener is not None and not self.listener.done():
+            if self.open:
                 await self.call("close")
         finally:
-            if self.writer is not None:
-                self.writer.close()
+            if self.channel is not None:
+                self.channel.transport.close()
             elif self.socket is not None:       # launched, never given work: it ends on EOF
                 self.socket.close()
-            if self.listener is not None:
-                self.listener.cancel()
             if self.process is not None or self.pid is not None:
                 await asyncio.get_running_loop().run_in_executor(None, self._reap)
 
@@ -177,6 +166,34 @@ class Sidecar:
                 os.waitpid(self.pid, 0)
                 return
             time.sleep(0.01)
+
+
+class Channel(asyncio.Protocol):
+    """The engine's end of the socket: frames in, answers handed to the Sidecar in order."""
+
+    def __init__(self, sidecar: Sidecar):
+        self.sidecar = sidecar
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.lost = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data: bytes):
+        self.buffer += data
+        try:
+            for status, value in _frames(self.buffer):
+                self.sidecar.answered(status, value)
+        except Exception as exc:  # noqa: BLE001 - a garbled channel fails every waiting call
+            self.transport.close()
+            self.connection_lost(exc)
+
+    def connection_lost(self, exc):
+        if not self.lost:
+            self.lost = True
+            cause = f"{type(exc).__name__}: {exc}" if exc else "连接已关闭"
+            self.sidecar.fail_all(SidecarError(f"归档进程意外退出（{cause}）"))
 
 
 def spawn_sidecar(theirs: socket.socket) -> subprocess.Popen:
