@@ -147,6 +147,18 @@ def test_soft_404_rules(title, headings, text, soft):
     assert is_soft_404(title, headings, text) is soft
 
 
+@pytest.mark.parametrize("scripts", ["", '<script src="/js/stat.js"></script>',
+                                     '<script>var s = 1;</script><style>p {}</style><script src="a.js"></script>'])
+def test_a_soft_404_page_is_found_whatever_scripts_it_carries(scripts):
+    """An external `<script src>` (no text) once spaced the page's text out, hiding the message."""
+    from migrate.crawl.discovery import parse_html
+    from migrate.crawl.verdicts import document_is_soft_404
+
+    html = (f"<html><head><title>桃源镇人民政府</title></head><body>{scripts}"
+            "<div>对不起，您访问的页面不存在！</div><a href='/'>返回首页</a></body></html>")
+    assert document_is_soft_404(parse_html(html), len(html))
+
+
 def test_redirect_loop_rule():
     targets = {"a": "b", "b": "a", "c": "a", "d": "e", "self": "self", "x": "y", "y": None}
     assert redirect_loops(targets) == {"a", "b", "c", "self"}

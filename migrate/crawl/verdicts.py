@@ -150,7 +150,8 @@ def document_is_soft_404(doc, size: int = 0) -> bool:
         root = body if body is not None else doc
         text = root.text_content()
         for script in root.iter("script", "style"):
-            text = text.replace(script.text or "", " ")
+            if script.text:         # `<script src>` has none: replacing "" would space out every character
+                text = text.replace(script.text, " ")
     return is_soft_404(title, headings, text)
 
 
