@@ -282,7 +282,7 @@ class Engine:
         slot.timer = None
         self._start_from(slot)
 
-    def _release(self, lease: "Lease"):
+    def _release(self, lease: Lease):
         """The server has answered (or failed): the host's next request may start while this
         one is archived and read, as Scrapy frees a download slot before the spider runs."""
         if lease.released:
@@ -294,7 +294,7 @@ class Engine:
         if not self.stopping:
             self._pump()
 
-    def _done(self, task: asyncio.Task, lease: "Lease"):
+    def _done(self, task: asyncio.Task, lease: Lease):
         self.tasks.discard(task)
         if lease.released:
             self.archiving -= 1
@@ -309,7 +309,7 @@ class Engine:
 
     # ------------------------------------------------------------------ one request
 
-    async def _handle(self, request: Request, lease: "Lease"):
+    async def _handle(self, request: Request, lease: Lease):
         try:
             response = await self._download(request, lease)
         except SidecarError as exc:
@@ -329,7 +329,7 @@ class Engine:
             return
         self._callback(request, response)
 
-    async def _download(self, request: Request, lease: "Lease") -> Response:
+    async def _download(self, request: Request, lease: Lease) -> Response:
         replayed = self.replay.process_request(request)
         if replayed is not None:
             self._release(lease)
