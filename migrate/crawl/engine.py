@@ -347,16 +347,17 @@ class Engine:
         self.sidecar_starting = asyncio.get_running_loop().create_task(self._move_to_sidecar())
 
     async def _move_to_sidecar(self):
-        """Start the sidecar, then hand it archiving and page reading. Every
-        record written here so far has had its callback run (both happen without a pause in
-        between), so once the ledger is flushed our files may get their final names; the
-        sidecar starts new ones and knows every payload written so far (for revisit records).
-        A sidecar that cannot start costs nothing but speed: the crawl goes on here."""
+        """Start the sidecar, then hand it archiving and page reading. Every record written
+        here so far has had its callback run (both happen without a pause in between), so once
+        the ledger is flushed our files may get their final names; the sidecar starts new ones
+        and knows every payload written so far (for revisit records). A sidecar that cannot
+        start costs nothing but speed: the crawl goes on here."""
         try:
             await self.sidecar.start()
         except SidecarError as exc:
             logger.warning("第二个进程未能启动，继续在本进程内归档：%s", exc)
-            self.sidecar = None
+            failed, self.sidecar = self.sidecar, None
+            await failed.close()            # its socket closed, the process reaped
             return
         if self.stopping:
             return

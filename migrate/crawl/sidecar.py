@@ -217,12 +217,10 @@ def fork_sidecar(theirs: socket.socket) -> int:
     try:
         gc.freeze()                     # the engine's objects are never collected (or closed) here
         signal.set_wakeup_fd(-1)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
         keep = theirs.fileno()
         os.closerange(3, keep)
-        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
-        die_with_parent(PROCESS_NAME)
+        os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+        become_sidecar(PROCESS_NAME)
         serve(theirs)
         code = 0
     except BaseException:  # noqa: BLE001 - the engine sees the closed socket and reports it
@@ -323,6 +321,14 @@ def serve(sock: socket.socket):
                 return
 
 
+def become_sidecar(name: str | None = None):
+    """What both ways of starting the sidecar do first: leave stopping to the engine (which
+    closes the archive through us), and die with it."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    die_with_parent(name)
+
+
 def die_with_parent(name: str | None = None):
     """Linux: be killed when the engine's process dies, however it dies. After a `kill -9` of
     the engine, `--resume` may start at once and seal the open WARC file: nobody may still be
@@ -345,9 +351,7 @@ def die_with_parent(name: str | None = None):
 
 
 def main() -> int:
-    die_with_parent()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
+    become_sidecar()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     # Run as `-m`, this file is `__main__`; answers must pickle under the module's real name.
