@@ -32,7 +32,7 @@ from migrate.crawl import pagination
 from migrate.crawl.classify import PAGE_TYPES, file_name, is_attachment_disposition, is_sitemap, kind_of
 from migrate.crawl.discovery import (LINK_TABLE_SOURCES, FoundLink, absolute, base_of, decode_page,
                                      fallback_links, is_browser_safe, markup_links, parse_html, refresh_links,
-                                     script_links, script_texts)
+                                     script_links, script_texts, stylesheet_links)
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.middlewares import CapsMiddleware
@@ -46,6 +46,8 @@ from migrate.urls import host_of
 PAGE, ROBOTS, SITEMAP, DATAPROXY = "page", "robots", "sitemap", "dataproxy"
 ROLE_OF_SOURCE = {"robots": ROBOTS, "sitemap": SITEMAP, "jpage": DATAPROXY}
 DOCUMENT = "_document"     # response.meta key of the parsed page (dropped after the callback)
+# Types under which servers send a .css file that is still a stylesheet.
+STYLESHEET_NAMED_TYPES = (None, "", "text/plain", "application/octet-stream", "application/x-unknown")
 
 
 _NOW = [0, ""]       # the current second and its ISO form: formatted once a second, not per URL
@@ -339,7 +341,11 @@ class GovSiteSpider(scrapy.Spider):
         if row["redirect_to"]:
             location = absolute(response.headers.get(b"Location").decode("latin-1"), response.url)
             return self.discover(key, depth, [FoundLink(location, "", "redirect")], batch)
-        if response.status != 200 or row["kind"] != "page":
+        if response.status != 200:
+            return []
+        if row["kind"] == "asset" and self.is_stylesheet(response, row["content_type"]):
+            return self.discover(key, depth, self.stylesheet_links(response), batch)
+        if row["kind"] != "page":
             return []
         if self.recrawl is not None:
             batch.relink.append(key)      # the page's links as they are now replace the earlier ones
@@ -369,6 +375,19 @@ class GovSiteSpider(scrapy.Spider):
         links += script_links(doc, base, encoding, scripts)
         links += self.pagination_links(response, doc, scripts, links, encoding)
         return links
+
+    def is_stylesheet(self, response, content_type: str | None) -> bool:
+        """CSS by its type, or by its name when the server does not say (IIS sends old sites'
+        .css as application/octet-stream or text/plain)."""
+        if content_type == "text/css":
+            return True
+        return content_type in STYLESHEET_NAMED_TYPES and urlsplit(response.url).path.lower().endswith(".css")
+
+    def stylesheet_links(self, response) -> list[FoundLink]:
+        """Background images, fonts and imported sheets a stylesheet loads (a replayed page
+        needs them; the pages never name them)."""
+        text, _ = self.decode(response)
+        return stylesheet_links(text, response.url)
 
     def pagination_links(self, response, doc, scripts: list[str], links: list[FoundLink],
                          encoding: str) -> list[FoundLink]:

@@ -6,7 +6,7 @@ import pytest
 from migrate.crawl import pagination
 from migrate.crawl.classify import file_name, kind_of, name_from_disposition, name_from_url
 from migrate.crawl.discovery import (absolute, decode_page, fallback_links, markup_links, parse_html, refresh_links,
-                                     script_links)
+                                     script_links, stylesheet_links)
 from migrate.crawl.scope import Scope, trap_rule, without_session_id
 
 PAGE = "http://www.taoyuan.yunxi.gov.cn/zwgk/tzgg/index.html"
@@ -35,6 +35,28 @@ def test_markup_links_cover_frames_images_objects_and_keep_anchor_text():
     assert (f"{base}/map.html", "地图", "area") in got
     assert {f"{base}/if.html", f"{base}/m.swf", f"{base}/o.swf", f"{base}/j.js", f"{base}/c.css"} <= {u for u, _, _ in got}
     assert not any("search.asp" in u or "mailto" in u for u, _, _ in got)
+
+
+def test_stylesheet_links_resolve_against_the_sheet_and_skip_comments():
+    sheet = "http://www.liuhe.yunxi.gov.cn/css/style.css"
+    found = stylesheet_links("""@import "skin/blue.css"; @import 'print.css'; @import url(old.css) screen;
+        /* .nav_old{background:url(../images/nav_old.gif)} */
+        .nav{background:url(../images/nav.gif) repeat-x} .b{background-image:url( "../images/b g.jpg" )}
+        .d{background:url(data:image/png;base64,iVBOR)} .e{cursor:url(/cur/hand.cur),auto}
+        @font-face{src:url('../fonts/方正小标宋.woff') format("woff")} .x{background:url(http://cdn.example.com/x.png)}
+        /* a comment left open to the end: url(../images/never.gif)""", sheet)
+    base = "http://www.liuhe.yunxi.gov.cn"
+    assert {link.source for link in found} == {"css"}
+    assert sorted(link.url for link in found) == sorted([
+        f"{base}/css/skin/blue.css", f"{base}/css/print.css", f"{base}/css/old.css", f"{base}/images/nav.gif",
+        f"{base}/images/b%20g.jpg", f"{base}/cur/hand.cur",
+        f"{base}/fonts/%E6%96%B9%E6%AD%A3%E5%B0%8F%E6%A0%87%E5%AE%8B.woff", "http://cdn.example.com/x.png"])
+
+
+def test_style_elements_import_with_either_quote():
+    got = {link.url for link in links_of("""<style>@import 'a.css'; @import "b.css"; .x{background:url(c.gif)}</style>""")}
+    base = "http://www.taoyuan.yunxi.gov.cn/zwgk/tzgg"
+    assert {f"{base}/a.css", f"{base}/b.css", f"{base}/c.gif"} <= got
 
 
 def test_script_navigation_refresh_and_written_markup():

@@ -115,3 +115,12 @@ def test_discovery_case(sample_crawl, case):
             assert texts == {found.text}
     if found.filename is not None:
         assert (row["kind"], row["filename"]) == ("attachment", found.filename)
+
+
+def test_stylesheet_comments_lead_nowhere(sample_crawl):
+    """A rule commented out of liuhe's style.css names an image long deleted: not requested."""
+    _, _, rows = sample_crawl
+    assert not [url for url in rows["liuhe"] if "nav_old" in url]
+    css_found = {url for url, row in rows["liuhe"].items() if row["found_on"] and row["found_on"].endswith(".css")}
+    assert css_found == {truth_url for truth_url in truth.expected_archivable_urls("liuhe")
+                         if truth_url.endswith(("/nav_bg.gif", "/banner_bg.jpg", "/skin/blue.css"))}

@@ -29,7 +29,7 @@ class FoundLink(NamedTuple):
 # ledger's `links` table. Template resources (styles, scripts, backgrounds) do not.
 LINK_TABLE_SOURCES = frozenset({"a", "area", "frame", "iframe", "img", "embed", "object",
                                 "refresh", "script-nav", "datastore", "dataproxy"})
-TEMPLATE_SOURCES = frozenset({"link", "script", "style", "background"})
+TEMPLATE_SOURCES = frozenset({"link", "script", "style", "background", "css"})
 SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "#",
                    "file:", "ftp:", "news:", "sms:", "weixin:")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -218,7 +218,8 @@ LINK_ATTRIBUTES = frozenset(html_defs.link_attrs)
 LINK_CARRIERS = LINK_ATTRIBUTES | {"style"}
 LINK_CARRYING_TAGS = frozenset({"style", "param", "meta"})
 CSS_URL = re.compile(r"""url\(("[^"]*"|'[^']*'|[^)]*)\)""", re.I)
-CSS_IMPORT = re.compile(r'@import "(.*?)"')
+CSS_IMPORT = re.compile(r"""@import\s*["']([^"']*)["']""")      # `@import url(…)` is a url()
+CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.S)
 META_REFRESH_URL = re.compile(r"[^;=]*;\s*(?:url\s*=\s*)?(?P<url>.*)$", re.I)
 
 
@@ -285,6 +286,22 @@ def markup_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
                 source = _source_of(element, attribute)
                 text = element_text(element) if source in ("a", "area", "img", "frame", "iframe") else ""
                 links.append(FoundLink(url, text, source))
+    return links
+
+
+def stylesheet_links(text: str, base: str) -> list[FoundLink]:
+    """Every URL a stylesheet at `base` loads: `url()` (backgrounds, fonts, cursors,
+    `@import url()`) and `@import "…"`, relative to the stylesheet itself, not to the page that
+    uses it. Comments are skipped: old sites keep dead rules there, and their images are long
+    gone. CSS URLs are UTF-8 whatever the sheet's encoding (as browsers read them)."""
+    text = CSS_COMMENT.sub(" ", text)
+    raws = [_unquoted(m.group(1).strip()) for m in CSS_URL.finditer(text)]
+    raws += [m.group(1) for m in CSS_IMPORT.finditer(text)]
+    links = []
+    for raw in raws:
+        url = absolute(raw, base, "utf-8")
+        if url:
+            links.append(FoundLink(url, "", "css"))
     return links
 
 

@@ -226,7 +226,16 @@ class Liuhe(SampleSite):
     def _add_template_files(self):
         self.add_file(assets.image(self.url("/images/top.jpg"), "liuhe-top", LAUNCHED, size=(480, 100)))
         self.add_file(assets.image(self.url("/images/left_bg.gif"), "liuhe-left", LAUNCHED, size=(180, 24), banner=True))
-        self.add_file(assets.text_asset(self.url("/css/style.css"), STYLE, LAUNCHED))
+        style = assets.text_asset(self.url("/css/style.css"), STYLE, LAUNCHED)
+        style.links = [self.url("/css/skin/blue.css"), self.url("/images/nav_bg.gif")]
+        self.add_file(style)
+        # Named only by the stylesheets: a replayed page needs them all the same.
+        self.add_file(assets.image(self.url("/images/nav_bg.gif"), "liuhe-nav", LAUNCHED, size=(120, 26), banner=True))
+        self.add_file(assets.image(self.url("/images/banner_bg.jpg"), "liuhe-banner", LAUNCHED, size=(480, 60)))
+        skin = assets.text_asset(self.url("/css/skin/blue.css"), SKIN, LAUNCHED, encoding="gbk")
+        skin.mime = "application/octet-stream"      # IIS without a MIME map for .css
+        skin.links = [self.url("/images/banner_bg.jpg")]
+        self.add_file(skin)
 
     # -------------------------------------------------------------- routing
 
@@ -636,9 +645,17 @@ def _blocks_html(art: Article, links: Links) -> str:
     return "\n".join(out)
 
 
-STYLE = """body,td{font-size:12px;font-family:宋体;}a{color:#333;text-decoration:none;}
+STYLE = """@import "skin/blue.css";
+body,td{font-size:12px;font-family:宋体;}a{color:#333;text-decoration:none;}
+.nav{background:url(../images/nav_bg.gif) repeat-x;}
 .nav a{color:#fff;font-weight:bold;}.position{border-bottom:1px solid #ccc;}
+/* 2012年改版前的导航底图，文件已删除 .nav_old{background:url(../images/nav_old.gif);} */
 .boxtitle{background:#e8f0fa;font-weight:bold;color:#0a5ca8;height:26px;}
+"""
+
+# The "blue" skin, saved by a GBK editor (its comment is GBK; its URLs are ASCII).
+SKIN = """/* 蓝色皮肤 */
+.banner{height:60px;background-image:url( '../../images/banner_bg.jpg' );}
 """
 
 ROBOTS = """User-agent: *

@@ -57,6 +57,7 @@ class FileAsset:
     kind: str                # attachment | image | asset
     modified: datetime
     headers: list[tuple[str, str]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)    # what the file itself loads (a stylesheet's images)
 
     @property
     def sha256(self) -> str:
@@ -161,7 +162,7 @@ class Links:
 
 
 def file_resource(asset: FileAsset) -> Resource:
-    return Resource(asset.data, asset.mime, asset.kind, asset.modified, list(asset.headers))
+    return Resource(asset.data, asset.mime, asset.kind, asset.modified, list(asset.headers), links=list(asset.links))
 
 
 class SampleSite:
