@@ -13,8 +13,10 @@ Printed for each: pages/s, bytes/s, CPU seconds, peak memory and the URLs found.
 
 Run 2 (polite): ten generated sites, each answering every request 100 ms late
 (benchmarks/sites/servers.py `SlowSites`), crawled at once with the default politeness of
-sitemigrate.yaml (2 concurrent requests and 0.25 s delay per host); the total time is compared
-with the politeness-limited ideal (see `polite_ideal`).
+sitemigrate.yaml (2 concurrent requests and 0.25 s delay per host), two ways: the distributed
+mode (one Redis queue) and the default engine with all ten townships at once
+(`crawl.towns_at_once`); each total time is compared with the politeness-limited ideal (see
+`polite_ideal`).
 
 Peak memory is the largest summed RSS of the crawl's whole process tree (the child we start and
 all its descendants), sampled from /proc every 50 ms; `ru_maxrss` from `os.wait4` (the largest
@@ -333,11 +335,18 @@ def run_polite(args, scratch: Path):
     roots = [scratch / f"site{i}" for i in range(args.sites)]
     for i, root in enumerate(roots):
         generate(root, args.site_articles, seed=100 + i)
+    rows = []
     with SlowSites(roots, latency=args.latency) as sites, redis_for(True, scratch / "redis-polite") as redis_url:
         towns = [(f"site{i}", f"http://{sites.host(i)}/") for i in range(args.sites)]
-        config_path = write_workspace(scratch / "ws-polite", towns, POLITE)
-        ours = run_sitemigrate(config_path, args.polite_workers, redis_url)
-    summary = ledger_summary(config_path)
+        # the same ten townships twice: one queue in Redis, then the default engine with every
+        # township at once (`crawl.towns_at_once`), each in its own workspace
+        shared = write_workspace(scratch / "ws-polite", towns, POLITE)
+        rows.append((f"distributed, {args.polite_workers} worker(s)", shared,
+                     run_sitemigrate(shared, args.polite_workers, redis_url)))
+        at_once = write_workspace(scratch / "ws-polite-at-once", towns, {**POLITE, "towns_at_once": args.sites})
+        rows.append((f"{args.sites} townships at once (crawl.towns_at_once)", at_once,
+                     run_sitemigrate(at_once, 1, None)))
+    summary = ledger_summary(shared)
     ideals = {town: polite_ideal(s["requests"], POLITE["delay"], args.latency, POLITE["concurrency_per_host"])
               for town, s in summary.items()}
     ideal = max(ideals.values())
@@ -345,9 +354,11 @@ def run_polite(args, scratch: Path):
     print(f"Run 2 — {args.sites} sites at once, {requests} requests in all "
           f"({min(s['requests'] for s in summary.values())}–{max(s['requests'] for s in summary.values())} a site), "
           f"{args.latency * 1000:.0f} ms added latency, delay {POLITE['delay']} s, {POLITE['concurrency_per_host']} per host")
-    print(f"  total {ours.seconds:.1f} s against the politeness-limited ideal {ideal:.1f} s "
-          f"(the largest site's) = {ours.seconds / ideal:.2f}×  (target ≤ 1.15×); "
-          f"CPU {ours.cpu:.1f} s, peak tree RSS {mib(ours.peak_rss)}")
+    for label, config_path, ours in rows:
+        fetched = sum(s["requests"] for s in ledger_summary(config_path).values())
+        print(f"  {label:45} {ours.seconds:6.1f} s against the politeness-limited ideal {ideal:.1f} s "
+              f"(the largest site's) = {ours.seconds / ideal:.2f}×  (target ≤ 1.15×); {fetched} requests; "
+              f"CPU {ours.cpu:.1f} s, peak tree RSS {mib(ours.peak_rss)}")
 
 
 # ---------------------------------------------------------------------- main

@@ -50,19 +50,23 @@ def cli(ctx, config_path):
 @click.option("--proxy", help="经由 HTTP 代理访问旧站（如 http://127.0.0.1:3128）。")
 @click.option("--redis", "redis_url", help="分布式归档：多个抓取进程共用这个 Redis（如 redis://127.0.0.1:6379/0）。")
 @click.option("--workers", default=2, show_default=True, help="与 --redis 一起使用的抓取进程数。")
+@click.option("--jobs", type=int, default=None,
+              help="同时归档的乡镇数（默认为配置中的 crawl.towns_at_once，即 4）；旧站在同一服务器上的乡镇不会同时抓取。")
 @pass_ctx
-def crawl(ctx, towns, resume, recrawl, fresh, proxy, redis_url, workers):
+def crawl(ctx, towns, resume, recrawl, fresh, proxy, redis_url, workers, jobs):
     """归档旧站：抓取每个页面、附件和图片，写入 WARC 与台账，并生成归档报告。"""
     from migrate.crawl.report import summary_line
     from migrate.pipeline import run_crawl
 
+    if jobs is not None and jobs < 1:
+        raise UserError(f"--jobs 应至少为 1，实际是 {jobs}。", hint="1 表示逐个乡镇归档；不写则按配置 crawl.towns_at_once。")
     if resume + recrawl + fresh > 1:
         raise UserError("--resume、--recrawl、--fresh 只能选一个。",
                         hint="中断的再次归档请直接重新运行 `sitemigrate crawl --recrawl`。")
     config = ctx.config
     selected = config.select(towns)
     stats = run_crawl(config, selected, resume=resume, recrawl=recrawl, fresh=fresh, proxy=proxy,
-                      progress=Progress(), redis_url=redis_url, workers=workers)
+                      progress=Progress(), redis_url=redis_url, workers=workers, jobs=jobs)
     names = {"new": "新增", "changed": "有变化", "unchanged": "未变", "gone": "已消失"}
     for town in selected:
         town_stats = stats.get(town.slug, {})

@@ -21,7 +21,7 @@ def open_ledger(config: Config) -> Ledger:
 
 
 def run_crawl(config: Config, towns: list[Township], *, resume=False, recrawl=False, fresh=False,
-              proxy=None, progress=None, redis_url=None, workers=2):
+              proxy=None, progress=None, redis_url=None, workers=2, jobs=None):
     """Crawl; a township archived before is only crawled again when the user says how:
     `recrawl` (fetch what is new or changed), `resume` (finish an interrupted crawl) or `fresh`
     (start over: the earlier WARC files are kept under superseded/, the ledger rows replaced)."""
@@ -43,7 +43,7 @@ def run_crawl(config: Config, towns: list[Township], *, resume=False, recrawl=Fa
 
         return crawl_distributed(config, towns, redis_url, workers=workers, resume=resume,
                                  progress=progress, proxy=proxy)
-    return crawl_towns(config, towns, resume=resume, recrawl=recrawl, progress=progress, proxy=proxy)
+    return crawl_towns(config, towns, resume=resume, recrawl=recrawl, progress=progress, proxy=proxy, jobs=jobs)
 
 
 def run_extract(config: Config, towns: list[Township], progress=None) -> dict[str, dict]:

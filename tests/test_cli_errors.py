@@ -100,3 +100,12 @@ def test_unknown_township(tmp_path):
 
 def test_extract_missing_file(tmp_path):
     assert_clean_error(run_cli("extract", "nope.html", cwd=tmp_path), "nope.html")
+
+
+def test_townships_at_once_must_be_at_least_one(tmp_path):
+    text = (ROOT / "sitemigrate.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "sitemigrate.yaml"
+    config.write_text(text.replace("\ncrawl:\n", "\ncrawl:\n  towns_at_once: 0\n", 1), encoding="utf-8")
+    assert_clean_error(run_cli("crawl", cwd=tmp_path), "crawl.towns_at_once", "至少为 1")
+    config.write_text(text, encoding="utf-8")
+    assert_clean_error(run_cli("crawl", "--jobs", "0", cwd=tmp_path), "--jobs", "至少为 1")

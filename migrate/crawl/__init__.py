@@ -1,6 +1,6 @@
 """The crawl stage: each township's old site → gzip WARC files + ledger rows (docs/pipeline.md §1).
 
-Layout: `runner` (crawl_towns, child processes) → `worker` (one township's crawl, on `engine`
+Layout: `runner` (crawl_towns, child processes; `towns` runs several townships at once) → `worker` (one township's crawl, on `engine`
 (asyncio, with its `fetcher` and `sidecar`) or Scrapy's engine) with the spider in
 `spiders/generic.py` and Scrapy components in `middlewares` (WARC recorder, archive replay,
 backoff retries), `pipelines` (ledger), `extensions` (progress). Plain helpers: `warc` (writing),

@@ -53,12 +53,49 @@ def child_env() -> dict:
     return env
 
 
+class Stopper:
+    """Stops every running township crawl at once. With several townships crawling, Ctrl-C
+    reaches only the main thread; it asks each child to stop, as one crawl's thread would."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.children: set[subprocess.Popen] = set()
+        self.stopping = False
+
+    def add(self, child: subprocess.Popen):
+        with self.lock:
+            self.children.add(child)
+            if self.stopping:
+                _ask_to_stop(child)
+
+    def discard(self, child: subprocess.Popen):
+        with self.lock:
+            self.children.discard(child)
+
+    def stop_all(self):
+        with self.lock:
+            self.stopping = True
+            for child in self.children:
+                _ask_to_stop(child)
+
+
+def _ask_to_stop(child: subprocess.Popen):
+    """One stop signal, then a kill if the child has not closed its files in time."""
+    if child.poll() is not None:
+        return
+    killer = threading.Timer(STOP_GRACE_SECONDS, lambda: child.poll() is None and child.kill())
+    killer.daemon = True
+    killer.start()
+    child.send_signal(STOP_SIGNAL)
+
+
 class WorkerProcess:
     """One `migrate.crawl.worker` child: start it, relay its progress, stop it cleanly."""
 
-    def __init__(self, job: CrawlJob, log_path: Path):
+    def __init__(self, job: CrawlJob, log_path: Path, stopper: Stopper | None = None):
         self.job = job
         self.log_path = log_path
+        self.stopper = stopper
         self.error: dict | None = None
 
     def run(self, progress=None):
@@ -69,6 +106,8 @@ class WorkerProcess:
             child = subprocess.Popen(
                 [sys.executable, "-m", "migrate.crawl.worker"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=log, env=child_env(), **DETACH)
+            if self.stopper is not None:
+                self.stopper.add(child)
             try:
                 child.stdin.write(self.job.to_json().encode("utf-8"))
                 child.stdin.close()
@@ -77,6 +116,11 @@ class WorkerProcess:
             except BaseException:
                 self.stop(child)
                 raise
+            finally:
+                if self.stopper is not None:
+                    self.stopper.discard(child)
+        if self.stopper is not None and self.stopper.stopping:
+            raise KeyboardInterrupt      # stopped with the others: its files are closed
         if code != 0:
             raise self.failure(code)
 
@@ -184,14 +228,14 @@ def unreachable_start(ledger: Ledger, town: Township) -> str | None:
 # ---------------------------------------------------------------------- entry point
 
 def crawl_town(config: Config, town: Township, resume: bool = False, progress=None,
-               proxy: str | None = None, recrawl: bool = False) -> dict:
+               proxy: str | None = None, recrawl: bool = False, stopper: Stopper | None = None) -> dict:
     job = CrawlJob.for_town(config, town, resume=resume, proxy=proxy, recrawl=recrawl)
     log_path = Path(job.workdir) / "logs" / f"crawl-{town.slug}.log"
     with Ledger(job.ledger_path) as ledger:
         run_id = job.run_id = begin_run(ledger, town.slug)
     started, outcome = time.monotonic(), "failed"
     try:
-        WorkerProcess(job, log_path).run(progress)
+        WorkerProcess(job, log_path, stopper).run(progress)
         outcome = "done"
     except KeyboardInterrupt:
         outcome = "interrupted"
@@ -206,26 +250,39 @@ def crawl_town(config: Config, town: Township, resume: bool = False, progress=No
     return stats
 
 
+def crawl_and_report(config: Config, town: Township, **options) -> tuple[dict, str | None]:
+    """One township start to end: its crawl, then its report. Returns (stats, a Chinese
+    explanation if its homepage could not be archived, else None)."""
+    stats = crawl_town(config, town, **options)
+    with Ledger(config.ledger_path) as ledger:
+        stats["report"] = after_crawl(config, ledger, town.slug)
+        return stats, unreachable_start(ledger, town)
+
+
 def crawl_towns(config: Config, towns: list[Township], resume: bool = False, progress=None,
-                proxy: str | None = None, recrawl: bool = False) -> dict[str, dict]:
+                proxy: str | None = None, recrawl: bool = False, jobs: int | None = None) -> dict[str, dict]:
     """Archive each township's old site (WARC + ledger); returns per-township counts:
     pages, attachments, images, assets, other, redirects, errors (4xx), excluded, failed,
     queued (left for a resume), fetched, revisits, bytes, seconds; with `recrawl` (fetch again
     only what is new or changed, see `migrate.crawl.recrawl`) also `changes`: counts of new,
     changed, unchanged and gone URLs; and `report`: the summary of the crawl report written to
-    `output/reports/crawl-<town>.html` and `.json` (see `migrate.crawl.report`)."""
+    `output/reports/crawl-<town>.html` and `.json` (see `migrate.crawl.report`).
+
+    `jobs` townships (default `crawl.towns_at_once`) are crawled at once, never two that share
+    a host: politeness is per server (see `migrate.crawl.towns`)."""
+    from migrate.crawl.towns import crawl_at_once
+
     if resume and recrawl:
         raise UserError("不能同时续抓（--resume）和增量重抓（--recrawl）。",
                         hint="中断的增量重抓请直接再运行一次增量重抓；中断的首次抓取请用 --resume 续抓。")
-    results, unreachable = {}, []
-    for town in towns:
-        results[town.slug] = crawl_town(config, town, resume=resume, progress=progress, proxy=proxy,
-                                        recrawl=recrawl)
-        with Ledger(config.ledger_path) as ledger:
-            results[town.slug]["report"] = after_crawl(config, ledger, town.slug)
-            problem = unreachable_start(ledger, town)
-        if problem:
-            unreachable.append(problem)
+    jobs = jobs or config.crawl.towns_at_once
+    options = dict(resume=resume, proxy=proxy, recrawl=recrawl)
+    if jobs > 1 and len(towns) > 1:
+        outcomes = crawl_at_once(config, towns, jobs, progress, options)
+    else:
+        outcomes = {town.slug: crawl_and_report(config, town, progress=progress, **options) for town in towns}
+    results = {slug: stats for slug, (stats, _) in outcomes.items()}
+    unreachable = [problem for _, problem in outcomes.values() if problem]
     if unreachable:
         raise UserError(" ".join(unreachable),
                         hint="请检查 sitemigrate.yaml 中的 start_urls、网络连接或代理设置（--proxy），然后重新运行 `sitemigrate crawl`。")
