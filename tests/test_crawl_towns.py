@@ -13,7 +13,7 @@ import pytest
 from migrate.config import OldSite, Township, load_config
 from migrate.crawl import crawl_towns
 from migrate.crawl.runner import child_env
-from migrate.crawl.towns import next_startable, servers_of
+from migrate.crawl.towns import CombinedProgress, next_startable, servers_of
 from migrate.errors import UserError
 from migrate.ledger import Ledger
 from migrate.samples import truth
@@ -36,6 +36,20 @@ def test_townships_on_one_server_wait_for_each_other():
     assert next_startable([same_site, other_port, elsewhere], [county]) is elsewhere
     assert next_startable([same_site, other_port], [county, elsewhere]) is None
     assert next_startable([same_site, elsewhere], []) is same_site
+
+
+def test_one_progress_line_for_the_townships_running():
+    shown = []
+    combined = CombinedProgress(lambda done, total, label: shown.append((done, total, label)))
+    a, b = town("a", "a.gov.cn"), town("b", "b.gov.cn")
+    report_a, report_b = combined.for_town(a), combined.for_town(b)
+    report_a(1, 1, "归档 a")            # b has no total yet: not the end of anything
+    report_b(5, 40, "归档 b")
+    report_a(30, 60, "归档 a")
+    combined.finished(a)
+    report_b(40, 40, "归档 b")
+    assert shown == [(1, None, "同时归档 2 个乡镇（a、b）"), (6, 41, "同时归档 2 个乡镇（a、b）"),
+                     (35, 100, "同时归档 2 个乡镇（a、b）"), (40, 40, "同时归档 1 个乡镇（b）")]
 
 
 def sample_config(path, delay: float = 0.0, concurrency: int = 8, at_once: int | None = None, extra: str = ""):

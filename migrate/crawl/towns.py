@@ -65,7 +65,10 @@ class CombinedProgress:
 
     def _show(self):
         done = sum(d for d, _ in self.counts.values())
-        total = sum(t if t is not None else d for d, t in self.counts.values())
+        totals = [t for _, t in self.counts.values()]
+        # no total until every running township has one: a sum that happened to equal `done`
+        # would read as the end
+        total = None if None in totals else sum(totals)
         label = f"同时归档 {len(self.counts)} 个乡镇（{'、'.join(self.counts)}）"
         self.progress(done, total, label)
 
