@@ -7,6 +7,7 @@ build (`fate`, `new_url`, `fate_reason`). Plain SQL so a person can inspect it w
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -62,13 +63,32 @@ URL_COLUMNS = ["town", "url", "raw_url", "state", "status", "content_type", "len
                "fate", "new_url", "fate_reason"]
 
 
+LOCK_TIMEOUT = 60.0      # seconds a connection waits for another's write to end
+
+
+def _use_wal(db: sqlite3.Connection):
+    """Put the file in WAL mode (it stays so). Switching needs the file to itself, and SQLite
+    answers "database is locked" at once, without waiting, when other connections open a new
+    ledger at the same moment (townships crawled side by side): wait and ask again."""
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Ledger:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        self.db = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT, isolation_level=None)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(self.db)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import datetime
 
 import pytest
@@ -50,6 +51,29 @@ def test_one_progress_line_for_the_townships_running():
     report_b(40, 40, "归档 b")
     assert shown == [(1, None, "同时归档 2 个乡镇（a、b）"), (6, 41, "同时归档 2 个乡镇（a、b）"),
                      (35, 100, "同时归档 2 个乡镇（a、b）"), (40, 40, "同时归档 1 个乡镇（b）")]
+
+
+def test_a_new_ledger_opened_by_several_at_once(tmp_path):
+    """SQLite refuses the switch to WAL at once ("database is locked") while other connections
+    open the same new file; every township's first connection must still get the ledger."""
+    for trial in range(20):
+        path, errors = tmp_path / f"{trial}.sqlite", []
+        barrier = threading.Barrier(6)
+
+        def open_ledger():
+            barrier.wait()
+            try:
+                with Ledger(path) as ledger:
+                    ledger.db.execute("SELECT COUNT(*) FROM urls").fetchone()
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_ledger) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [], trial
 
 
 def sample_config(path, delay: float = 0.0, concurrency: int = 8, at_once: int | None = None, extra: str = ""):

@@ -77,7 +77,10 @@ def crawl_at_once(config: Config, towns: list[Township], jobs: int, progress, op
     """{slug: (stats, unreachable problem)} of `crawl_and_report` for every township, `jobs`
     at a time."""
     from migrate.crawl.runner import Stopper, crawl_and_report
+    from migrate.ledger import Ledger
 
+    with Ledger(config.ledger_path):       # a new ledger is set up once, before the threads share it
+        pass
     stopper = Stopper()
     combined = CombinedProgress(progress) if progress else None
     waiting, running, outcomes = list(towns), {}, {}
