@@ -78,15 +78,24 @@ class Stopper:
             for child in self.children:
                 _ask_to_stop(child)
 
+    def kill_all(self):
+        """A second Ctrl-C: stop now."""
+        with self.lock:
+            for child in self.children:
+                if child.poll() is None:
+                    child.kill()
 
-def _ask_to_stop(child: subprocess.Popen):
-    """One stop signal, then a kill if the child has not closed its files in time."""
+
+def _ask_to_stop(child: subprocess.Popen) -> threading.Timer | None:
+    """One stop signal, and a kill if the child has not closed its files in time (the timer,
+    to cancel once it has)."""
     if child.poll() is not None:
-        return
+        return None
     killer = threading.Timer(STOP_GRACE_SECONDS, lambda: child.poll() is None and child.kill())
     killer.daemon = True
     killer.start()
     child.send_signal(STOP_SIGNAL)
+    return killer
 
 
 class WorkerProcess:
@@ -144,12 +153,10 @@ class WorkerProcess:
 
     def stop(self, child):
         """Ask the crawl to stop, wait for it to close its files, kill it if it will not."""
-        if child.poll() is not None:
+        killer = _ask_to_stop(child)
+        if killer is None:
             return
-        killer = threading.Timer(STOP_GRACE_SECONDS, child.kill)
-        killer.start()
         try:
-            child.send_signal(STOP_SIGNAL)
             for _ in child.stdout:      # drain, so a full pipe cannot block its shutdown
                 pass
             child.wait()

@@ -112,7 +112,11 @@ def crawl_at_once(config: Config, towns: list[Township], jobs: int, progress, op
                         outcomes[town.slug] = future.result()
         except BaseException:           # Ctrl-C (or anything else): every crawl closes its files
             stopper.stop_all()
-            wait(running)
+            try:
+                wait(running)
+            except BaseException:       # a second Ctrl-C: stop now
+                stopper.kill_all()
+                raise
             raise
     if failure is not None:
         raise failure
