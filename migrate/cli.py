@@ -51,7 +51,7 @@ def cli(ctx, config_path):
 @click.option("--redis", "redis_url", help="分布式归档：多个抓取进程共用这个 Redis（如 redis://127.0.0.1:6379/0）。")
 @click.option("--workers", default=2, show_default=True, help="与 --redis 一起使用的抓取进程数。")
 @click.option("--jobs", type=int, default=None,
-              help="同时归档的乡镇数（默认为配置中的 crawl.towns_at_once，即 4）；旧站在同一服务器上的乡镇不会同时抓取。")
+              help="同时归档的乡镇数（默认取配置 crawl.towns_at_once，未设置时为 4）；旧站在同一服务器上的乡镇不会同时抓取。")
 @pass_ctx
 def crawl(ctx, towns, resume, recrawl, fresh, proxy, redis_url, workers, jobs):
     """归档旧站：抓取每个页面、附件和图片，写入 WARC 与台账，并生成归档报告。"""
