@@ -6,7 +6,7 @@ import pytest
 from migrate.crawl import pagination
 from migrate.crawl.classify import file_name, kind_of, name_from_disposition, name_from_url
 from migrate.crawl.discovery import (absolute, decode_page, fallback_links, markup_links, parse_html, refresh_links,
-                                     script_links, stylesheet_links)
+                                     script_links, srcset_urls, stylesheet_links)
 from migrate.crawl.scope import Scope, trap_rule, without_session_id
 
 PAGE = "http://www.taoyuan.yunxi.gov.cn/zwgk/tzgg/index.html"
@@ -51,6 +51,31 @@ def test_stylesheet_links_resolve_against_the_sheet_and_skip_comments():
         f"{base}/css/skin/blue.css", f"{base}/css/print.css", f"{base}/css/old.css", f"{base}/images/nav.gif",
         f"{base}/images/b%20g.jpg", f"{base}/cur/hand.cur",
         f"{base}/fonts/%E6%96%B9%E6%AD%A3%E5%B0%8F%E6%A0%87%E5%AE%8B.woff", "http://cdn.example.com/x.png"])
+
+
+def test_lazy_and_responsive_images_are_found_on_media_elements_only():
+    found = links_of("""<img class="lazy" src="/images/loading.gif" data-original="/pic/a.jpg" alt="新貌">
+        <img src="/pic/b.jpg" srcset="/pic/b.jpg 1x, /pic/b_2x.jpg 2x" alt="丰收"><img lay-src="/pic/c.jpg">
+        <img _src="/ue/d.png" src="/ue/d.png"><iframe data-src="/map.html"></iframe>
+        <picture><source data-srcset="/pic/e.webp 480w,/pic/e_big.webp 800w"><img src="/pic/e.jpg"></picture>
+        <div data-src="{&quot;id&quot;: 3}" data-original="/not/a/picture.jpg"></div>""")
+    base = "http://www.taoyuan.yunxi.gov.cn"
+    got = {(link.url.removeprefix(base), link.text) for link in found}
+    assert {("/pic/a.jpg", "新貌"), ("/pic/b_2x.jpg", "丰收"), ("/pic/c.jpg", ""), ("/ue/d.png", ""),
+            ("/map.html", ""), ("/pic/e.webp", ""), ("/pic/e_big.webp", "")} <= got
+    assert not any("picture.jpg" in url or "%7B" in url for url, _ in got)
+
+
+@pytest.mark.parametrize("value, urls", [
+    ("a.jpg 1x, b.jpg 2x", ["a.jpg", "b.jpg"]),
+    ("a.jpg 480w,b.jpg 800w", ["a.jpg", "b.jpg"]),
+    ("  /p/a%20b.jpg  ", ["/p/a%20b.jpg"]),
+    ("a.jpg 1.5x , b.jpg 2x,", ["a.jpg", "b.jpg"]),
+    ("x.jpg?w=1,2 2x, y.jpg", ["x.jpg?w=1,2", "y.jpg"]),      # a comma inside a URL is the URL's
+    ("", []),
+])
+def test_srcset_candidates(value, urls):
+    assert srcset_urls(value) == urls
 
 
 def test_style_elements_import_with_either_quote():

@@ -215,7 +215,13 @@ def _source_of(element, attribute: str | None) -> str:
 # than 16 look-ups per element as `iterlinks` does, was most of the saving on the crawl's
 # hot path.
 LINK_ATTRIBUTES = frozenset(html_defs.link_attrs)
-LINK_CARRIERS = LINK_ATTRIBUTES | {"style"}
+# Where lazy-loading scripts (jQuery lazyload, layui, echo.js, UEditor's `_src`) keep a picture's
+# real address while `src` shows a placeholder, and responsive candidates (`srcset`): only on
+# the elements that load media, since other elements use `data-src` for anything at all.
+LAZY_ATTRIBUTES = frozenset({"data-original", "data-src", "data-lazy-src", "data-echo", "lay-src", "_src"})
+SRCSET_ATTRIBUTES = frozenset({"srcset", "data-srcset"})
+MEDIA_TAGS = frozenset({"img", "iframe", "source", "video", "audio", "embed"})
+LINK_CARRIERS = LINK_ATTRIBUTES | {"style"} | LAZY_ATTRIBUTES | SRCSET_ATTRIBUTES
 LINK_CARRYING_TAGS = frozenset({"style", "param", "meta"})
 CSS_URL = re.compile(r"""url\(("[^"]*"|'[^']*'|[^)]*)\)""", re.I)
 CSS_IMPORT = re.compile(r"""@import\s*["']([^"']*)["']""")      # `@import url(…)` is a url()
@@ -227,6 +233,28 @@ def _unquoted(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
+
+
+def srcset_urls(value: str) -> list[str]:
+    """The candidate URLs of a `srcset` ("a.jpg 1x, b.jpg 2x", "a.jpg 480w,b.jpg 800w"): each
+    is the run of non-blank characters after a comma, less trailing commas; what follows it up to
+    the next comma describes it."""
+    urls, position, length = [], 0, len(value)
+    while position < length:
+        while position < length and (value[position].isspace() or value[position] == ","):
+            position += 1
+        start = position
+        while position < length and not value[position].isspace():
+            position += 1
+        url = value[start:position]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            comma = value.find(",", position)
+            position = length if comma < 0 else comma + 1
+        if url:
+            urls.append(url)
+    return urls
 
 
 def _object_links(element) -> Iterator[tuple[str, str]]:
@@ -250,6 +278,12 @@ def _element_links(element) -> Iterator[tuple[str | None, str]]:
         for name, value in attrib.items():
             if name in LINK_ATTRIBUTES:
                 yield name, value
+            elif tag in MEDIA_TAGS:
+                if name in LAZY_ATTRIBUTES:
+                    yield name, value
+                elif name in SRCSET_ATTRIBUTES:
+                    for url in srcset_urls(value):
+                        yield name, url
     if tag == "meta":
         if (attrib.get("http-equiv") or "").lower() == "refresh":
             content = attrib.get("content") or ""

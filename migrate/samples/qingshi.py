@@ -313,6 +313,10 @@ class Qingshi(SampleSite):
         self.add_file(assets.image(self.url("/images/qs_banner.jpg"), "qingshi-banner", LAUNCHED, size=(480, 120)))
         self.add_file(assets.text_asset(self.url("/css/style.css"), STYLE, LAUNCHED))
         self.add_file(assets.text_asset(self.url("/module/jslib/jpage/jpage.js"), JPAGE_JS, LAUNCHED))
+        self.add_file(assets.image(self.url("/images/loading.gif"), "qingshi-loading", LAUNCHED, size=(16, 16), banner=True))
+        for name, size in (("qs_focus1", (480, 240)), ("qs_focus2", (480, 240)), ("qs_focus2_2x", (960, 480)),
+                           ("qs_focus3", (480, 240))):
+            self.add_file(assets.image(self.url(f"/picture/0/{name}.jpg"), f"qingshi-{name}", LAUNCHED, size=size))
 
     # -------------------------------------------------------------- routing
 
@@ -439,9 +443,21 @@ class Qingshi(SampleSite):
             return (f'<div class="box"><div class="box-t"><span>{esc(column.name)}</span>'
                     f'<a href="{links(f"/col/col{col_id}/index.html")}">更多&gt;&gt;</a></div><ul>{lis}</ul></div>')
 
-        body = box(5543, 8) + box(5544, 8) + box(5548, 2) + box(5547, 3) + box(5546, 4)
+        body = self._focus(links) + box(5543, 8) + box(5544, 8) + box(5548, 2) + box(5547, 3) + box(5546, 4)
         html = self._frame(links, "青石乡人民政府", body)
         return Resource(html.encode("utf-8"), "text/html;charset=UTF-8", "home", latest, links=links.urls)
+
+    @staticmethod
+    def _focus(links: Links) -> str:
+        """The homepage's picture strip, loaded lazily (jQuery lazyload's `data-original`, a
+        `data-src`) and in two sizes (`srcset`): the pictures are named nowhere else."""
+        loading = links("/images/loading.gif")
+        return (f'<div class="focus"><ul>'
+                f'<li><img class="lazy" src="{loading}" data-original="{links("/picture/0/qs_focus1.jpg")}" alt="青石乡新貌"></li>'
+                f'<li><img src="{links("/picture/0/qs_focus2.jpg")}" '
+                f'srcset="{links("/picture/0/qs_focus2.jpg")} 1x, {links("/picture/0/qs_focus2_2x.jpg")} 2x" alt="茶园丰收"></li>'
+                f'<li><img class="lazy" src="{loading}" data-src="{links("/picture/0/qs_focus3.jpg")}" alt="乡村振兴"></li>'
+                f'</ul></div>')
 
     def _group_page(self, column: Column, url: str) -> Resource:
         links = Links(url)
