@@ -46,22 +46,24 @@ class CombinedProgress:
     def __init__(self, progress):
         self.progress = progress
         self.lock = threading.Lock()
-        self.counts: dict[str, tuple[int, int | None]] = {}
+        self.counts: dict[str, tuple[int, int | None]] = {}     # by slug, in the order started
+        self.names: dict[str, str] = {}
 
     def for_town(self, town: Township):
         """The progress callback of one township's crawl, which is running from now on."""
         with self.lock:
-            self.counts[town.name] = (0, None)
+            self.counts[town.slug] = (0, None)
+            self.names[town.slug] = town.name
 
         def report(done: int, total: int | None, label: str):
             with self.lock:
-                self.counts[town.name] = (done, total)
+                self.counts[town.slug] = (done, total)
                 self._show()
         return report
 
     def finished(self, town: Township):
         with self.lock:
-            self.counts.pop(town.name, None)
+            self.counts.pop(town.slug, None)
 
     def _show(self):
         done = sum(d for d, _ in self.counts.values())
@@ -69,8 +71,8 @@ class CombinedProgress:
         # no total until every running township has one: a sum that happened to equal `done`
         # would read as the end
         total = None if None in totals else sum(totals)
-        label = f"同时归档 {len(self.counts)} 个乡镇（{'、'.join(self.counts)}）"
-        self.progress(done, total, label)
+        names = "、".join(self.names[slug] for slug in self.counts)
+        self.progress(done, total, f"同时归档 {len(self.counts)} 个乡镇（{names}）")
 
 
 def crawl_at_once(config: Config, towns: list[Township], jobs: int, progress, options: dict) -> dict:
