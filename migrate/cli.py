@@ -301,6 +301,7 @@ def publish(ctx, dry_run, push):
 def status(ctx):
     """各乡镇的归档、抽取和去向统计。"""
     from migrate.ledger import Ledger
+    from migrate.pipeline import town_status
 
     config = ctx.config
     if not config.ledger_path.exists():
@@ -308,12 +309,28 @@ def status(ctx):
         return
     with Ledger(config.ledger_path) as ledger:
         for town in config.townships:
-            counts = ledger.counts(town.slug)
-            names = {"page": "新站页面", "redirect": "跳转", "drop": "撤销(410)", None: "尚未构建"}
-            fates = {names.get(r[0], r[0]): r[1] for r in ledger.db.execute(
-                "SELECT fate, COUNT(*) FROM urls WHERE town=? AND state='fetched' GROUP BY 1", (town.slug,))}
-            click.echo(f"{town.name}（{town.slug}）：已归档 {counts.get('fetched', 0)}，排除 {counts.get('excluded', 0)}，"
-                       f"失败 {counts.get('failed', 0)}；去向 " + "，".join(f"{k} {v}" for k, v in sorted(fates.items())))
+            for line in _status_lines(town, town_status(ledger, town.slug)):
+                click.echo(line)
+
+
+FATE_NAMES = {"page": "新站页面", "redirect": "跳转", "drop": "撤销(410)", None: "尚未构建"}
+UNFINISHED_CRAWL = {"interrupted": "被中断", "failed": "失败", None: "尚未结束（正在进行，或进程被强行终止）"}
+
+
+def _status_lines(town, status: dict) -> list[str]:
+    counts, last = status["counts"], status["last_crawl"]
+    head = f"{town.name}（{town.slug}）："
+    if not counts and last is None:
+        return [head + f"尚未归档（运行 `sitemigrate crawl {town.slug}`）。"]
+    fates = {FATE_NAMES.get(fate, fate): n for fate, n in status["fates"].items()}
+    line = (head + f"已归档 {counts.get('fetched', 0)}，排除 {counts.get('excluded', 0)}，失败 {counts.get('failed', 0)}"
+            + (f"，待抓取 {counts['queued']}" if counts.get("queued") else "")
+            + ("；去向 " + "，".join(f"{k} {v}" for k, v in sorted(fates.items())) if fates else ""))
+    lines = [line]
+    if last is not None and last["outcome"] != "done":
+        lines.append(f"  上次归档（开始于 {last['started_at']}）{UNFINISHED_CRAWL.get(last['outcome'], last['outcome'])}："
+                     f"运行 `sitemigrate crawl --resume {town.slug}` 接着抓完。")
+    return lines
 
 
 @cli.command()

@@ -46,6 +46,17 @@ def run_crawl(config: Config, towns: list[Township], *, resume=False, recrawl=Fa
     return crawl_towns(config, towns, resume=resume, recrawl=recrawl, progress=progress, proxy=proxy, jobs=jobs)
 
 
+def town_status(ledger: Ledger, town: str) -> dict:
+    """What `sitemigrate status` says of one township: URL counts by state, the fates of the
+    archived ones, and its last crawl run (outcome, started_at, ended_at) or None."""
+    fates = dict(ledger.db.execute(
+        "SELECT fate, COUNT(*) FROM urls WHERE town=? AND state='fetched' GROUP BY 1", (town,)).fetchall())
+    last = ledger.db.execute(
+        "SELECT outcome, started_at, ended_at FROM runs WHERE town=? AND stage='crawl' ORDER BY id DESC LIMIT 1",
+        (town,)).fetchone()
+    return {"counts": ledger.counts(town), "fates": fates, "last_crawl": dict(last) if last else None}
+
+
 def run_extract(config: Config, towns: list[Township], progress=None) -> dict[str, dict]:
     from migrate.extract.stage import extract_town
 
