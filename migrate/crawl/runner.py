@@ -23,6 +23,7 @@ from migrate.config import Config, Township
 from migrate.crawl import changes, events
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.report import write_crawl_report
+from migrate.crawl.towns import crawl_at_once
 from migrate.crawl.verdicts import mark_redirect_loops
 from migrate.errors import UserError
 from migrate.ledger import Ledger
@@ -277,15 +278,20 @@ def crawl_towns(config: Config, towns: list[Township], resume: bool = False, pro
 
     `jobs` townships (default `crawl.towns_at_once`) are crawled at once, never two that share
     a host: politeness is per server (see `migrate.crawl.towns`)."""
-    from migrate.crawl.towns import crawl_at_once
-
     if resume and recrawl:
         raise UserError("不能同时续抓（--resume）和增量重抓（--recrawl）。",
                         hint="中断的增量重抓请直接再运行一次增量重抓；中断的首次抓取请用 --resume 续抓。")
     jobs = jobs or config.crawl.towns_at_once
     options = dict(resume=resume, proxy=proxy, recrawl=recrawl)
     if jobs > 1 and len(towns) > 1:
-        outcomes = crawl_at_once(config, towns, jobs, progress, options)
+        with Ledger(config.ledger_path):       # a new ledger is set up once, before threads share it
+            pass
+        stopper = Stopper()
+
+        def crawl_one(town: Township, report) -> tuple[dict, str | None]:
+            return crawl_and_report(config, town, progress=report, stopper=stopper, **options)
+
+        outcomes = crawl_at_once(towns, jobs, crawl_one, stopper, progress)
     else:
         outcomes = {town.slug: crawl_and_report(config, town, progress=progress, **options) for town in towns}
     results = {slug: stats for slug, (stats, _) in outcomes.items()}

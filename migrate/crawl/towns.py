@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from migrate.config import Config, Township
+from migrate.config import Township
 from migrate.urls import host_of
 
 # How often the main thread wakes to notice Ctrl-C while the crawls run.
@@ -75,22 +75,15 @@ class CombinedProgress:
         self.progress(done, total, f"同时归档 {len(self.counts)} 个乡镇（{names}）")
 
 
-def crawl_at_once(config: Config, towns: list[Township], jobs: int, progress, options: dict) -> dict:
-    """{slug: (stats, unreachable problem)} of `crawl_and_report` for every township, `jobs`
-    at a time."""
-    from migrate.crawl.runner import Stopper, crawl_and_report
-    from migrate.ledger import Ledger
-
-    with Ledger(config.ledger_path):       # a new ledger is set up once, before the threads share it
-        pass
-    stopper = Stopper()
+def crawl_at_once(towns: list[Township], jobs: int, crawl_one, stopper, progress=None) -> dict:
+    """{slug: what `crawl_one(town, progress)` returned} for every township, `jobs` at a time.
+    `stopper` (`migrate.crawl.runner.Stopper`) reaches the crawls' child processes."""
     combined = CombinedProgress(progress) if progress else None
     waiting, running, outcomes = list(towns), {}, {}
     failure: BaseException | None = None
 
     def start(pool: ThreadPoolExecutor, town: Township) -> Future:
-        report = combined.for_town(town) if combined else None
-        return pool.submit(crawl_and_report, config, town, progress=report, stopper=stopper, **options)
+        return pool.submit(crawl_one, town, combined.for_town(town) if combined else None)
 
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="township") as pool:
         try:
