@@ -32,7 +32,7 @@ from migrate.crawl import pagination
 from migrate.crawl.classify import PAGE_TYPES, file_name, is_attachment_disposition, is_sitemap, kind_of
 from migrate.crawl.discovery import (LINK_TABLE_SOURCES, FoundLink, absolute, base_of, decode_page,
                                      fallback_links, is_browser_safe, markup_links, parse_html, refresh_links,
-                                     script_links, script_texts, stylesheet_links)
+                                     script_file_links, script_links, script_texts, stylesheet_links)
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.middlewares import CapsMiddleware
@@ -363,7 +363,8 @@ class GovSiteSpider(scrapy.Spider):
         return response.meta[DOCUMENT]
 
     def page_links(self, response) -> list[FoundLink]:
-        """Every link of an HTML page: markup, refresh, scripts, generated list pages."""
+        """Every link of an HTML page: markup, refresh, scripts, generated list pages, and last
+        the file paths quoted in scripts (a guess: whatever else names a URL says what it is)."""
         doc, encoding = self.document(response)
         if doc is None:
             return []
@@ -374,6 +375,7 @@ class GovSiteSpider(scrapy.Spider):
         links += refresh_links(doc, base, encoding)
         links += script_links(doc, base, encoding, scripts)
         links += self.pagination_links(response, doc, scripts, links, encoding)
+        links += script_file_links(scripts, base, encoding)
         return links
 
     def is_stylesheet(self, response, content_type: str | None) -> bool:

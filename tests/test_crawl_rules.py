@@ -6,7 +6,8 @@ import pytest
 from migrate.crawl import pagination
 from migrate.crawl.classify import file_name, kind_of, name_from_disposition, name_from_url
 from migrate.crawl.discovery import (absolute, decode_page, fallback_links, markup_links, parse_html, refresh_links,
-                                     script_links, srcset_urls, stylesheet_links)
+                                     script_file_links, script_file_urls, script_links, srcset_urls,
+                                     stylesheet_links)
 from migrate.crawl.scope import Scope, trap_rule, without_session_id
 
 PAGE = "http://www.taoyuan.yunxi.gov.cn/zwgk/tzgg/index.html"
@@ -64,6 +65,19 @@ def test_lazy_and_responsive_images_are_found_on_media_elements_only():
     assert {("/pic/a.jpg", "新貌"), ("/pic/b_2x.jpg", "丰收"), ("/pic/c.jpg", ""), ("/ue/d.png", ""),
             ("/map.html", ""), ("/pic/e.webp", ""), ("/pic/e_big.webp", "")} <= got
     assert not any("picture.jpg" in url or "%7B" in url for url, _ in got)
+
+
+def test_quoted_file_paths_in_scripts_but_not_glued_pieces_or_endpoints():
+    script = """var pics = new Array(); pics[0] = "/images/focus/2024cj.jpg"; pics[1]='fj/通知.doc';
+        var swf = "/images/focus/" + "pixviewer.swf"; var more = "/images/focus/" + w + ".jpg";
+        var last = "tail.gif" + suffix; var spaced = "a b.jpg"; var tpl = "${base}/x.png";
+        $.post("/module/web/jpage/dataproxy.jsp", {col: 1}); location.href = "../english.asp";
+        var url = "http://www.x.gov.cn/upload/a.pdf"; var t = "text/javascript"; var n = ".jpg";"""
+    assert script_file_urls(script) == ["/images/focus/2024cj.jpg", "fj/通知.doc", "http://www.x.gov.cn/upload/a.pdf"]
+    links = script_file_links([script], PAGE, "gb18030")
+    assert {link.source for link in links} == {"script-file"}
+    # a path is UTF-8 whatever the page's encoding (only a query takes the page's encoding)
+    assert "http://www.taoyuan.yunxi.gov.cn/zwgk/tzgg/fj/%E9%80%9A%E7%9F%A5.doc" in {link.url for link in links}
 
 
 @pytest.mark.parametrize("value, urls", [

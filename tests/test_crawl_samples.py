@@ -124,3 +124,11 @@ def test_stylesheet_comments_lead_nowhere(sample_crawl):
     css_found = {url for url, row in rows["liuhe"].items() if row["found_on"] and row["found_on"].endswith(".css")}
     assert css_found == {truth_url for truth_url in truth.expected_archivable_urls("liuhe")
                          if truth_url.endswith(("/nav_bg.gif", "/banner_bg.jpg", "/skin/blue.css"))}
+
+
+def test_script_pieces_glued_with_plus_are_not_requested(sample_crawl):
+    """taoyuan's focus script builds "/images/focus/" + w + ".jpg": no such address."""
+    _, _, rows = sample_crawl
+    assert not [url for url in rows["taoyuan"] if "pixviewer" in url or url.endswith("/focus/480.jpg")]
+    assert {url for url in rows["taoyuan"] if "/images/focus/" in url} == {
+        url for url in truth.expected_archivable_urls("taoyuan") if "/images/focus/" in url}

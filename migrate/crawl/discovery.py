@@ -44,6 +44,14 @@ NAVIGATION_JS = re.compile(
 # Markup written by scripts (`document.write('<a href="...">')`), common in old menus.
 WRITTEN_MARKUP = re.compile(r"""(href|src)\s*=\s*\\?["']([^"'\\+{}$\s<>]+)\\?["']""", re.I)
 REFRESH = re.compile(r"""^\s*\d*\s*[;,]?\s*url\s*=\s*["']?([^"']+)""", re.I)
+# A whole quoted path to a file in a script: the pictures and documents of old "focus picture"
+# and menu scripts (`pics[1] = "/uploadfiles/1.jpg"`) are named nowhere else. Only literals that
+# are a path by themselves (no blank, quote, markup or template character) and end in the type
+# of a static file: a script's pages and endpoints (`.jsp`, `.html`) are requests the page makes
+# with parameters, or links found the usual ways.
+SCRIPT_FILE_LITERAL = re.compile(
+    r"""(["'])([^"'\s<>\\+{}$]+\.(?:jpe?g|gif|png|bmp|webp|swf|flv|mp4|mp3|pdf|docx?|xlsx?|pptx?|wps|et|rar|zip"""
+    r"""|7z|txt))\1""", re.I)
 
 
 # Browsers encode the query of a link in the page's encoding, except that pages in a Unicode
@@ -390,6 +398,30 @@ def script_texts(doc) -> list[str]:
         if value.attrname.startswith("on") or value.strip().lower().startswith("javascript:"):
             texts.append(str(value))
     return texts
+
+
+def script_file_urls(script: str) -> list[str]:
+    """Quoted file paths in a script (SCRIPT_FILE_LITERAL) that are not glued to anything with
+    `+` on either side, in order."""
+    found = []
+    for match in SCRIPT_FILE_LITERAL.finditer(script):
+        before = script[max(0, match.start() - 16):match.start()].rstrip()[-1:]
+        after = script[match.end():match.end() + 16].lstrip()[:1]
+        if before != "+" and after != "+":
+            found.append(match.group(2))
+    return found
+
+
+def script_file_links(scripts: Iterable[str], base: str, encoding: str = "utf-8") -> list[FoundLink]:
+    """Whole quoted file paths in scripts (`script_file_urls`): a guess, so their own source
+    (`script-file`, no `links` row), and read last, after every link that says what it is."""
+    links = []
+    for script in scripts:
+        for target in script_file_urls(script):
+            url = absolute(target, base, encoding)
+            if url:
+                links.append(FoundLink(url, "", "script-file"))
+    return links
 
 
 def script_links(doc, base: str, encoding: str = "utf-8", scripts: Iterable[str] | None = None) -> list[FoundLink]:

@@ -253,6 +253,8 @@ class Taoyuan(SampleSite):
         self.add_file(assets.image(self.url("/images/dzjg.png"), "dzjg", LAUNCHED, size=(48, 56), banner=True))
         self.add_file(assets.text_asset(self.url("/images/style.css"), STYLE, LAUNCHED))
         self.add_file(assets.text_asset(self.url("/js/common.js"), COMMON_JS, LAUNCHED))
+        for i, picture in enumerate(FOCUS_PICTURES):
+            self.add_file(assets.image(self.url(picture), f"taoyuan-focus-{i}", LAUNCHED, size=(480, 200)))
 
     # -------------------------------------------------------------- pages
 
@@ -335,6 +337,21 @@ class Taoyuan(SampleSite):
     def _encode(self, text: str) -> bytes:
         return text.encode("gbk")
 
+    @staticmethod
+    def _focus_script(links: Links) -> str:
+        """An old focus-picture script: its pictures are named only in the script, and the
+        pieces it glues together (`"/images/focus/" + w + ".jpg"`) are no address at all."""
+        for picture in FOCUS_PICTURES:
+            links.implied(picture)
+        pics = "".join(f'pics[{i}] = "{picture}"; texts[{i}] = "{text}";\n'
+                       for i, (picture, text) in enumerate(zip(FOCUS_PICTURES, ("春季植树", "清明祭扫"))))
+        return ('<div id="focus"></div>\n<script type="text/javascript">\n'
+                'var focus_width = 480, pics = new Array(), texts = new Array();\n' + pics
+                + 'var swf = "/images/focus/" + "pixviewer.swf";\n'
+                'var fallback = "/images/focus/" + focus_width + ".jpg";\n'
+                "document.getElementById(\"focus\").innerHTML = '<img src=\"' + pics[0] + '\" alt=\"' + texts[0] + '\">';\n"
+                '</script>\n')
+
     def _home(self, url: str, latest: datetime) -> Resource:
         path = "/index.html"
         links = Links(url)
@@ -352,7 +369,7 @@ class Taoyuan(SampleSite):
         slides = "".join(f'<li><a href="{r(site_path(a.url))}" target="_blank"><img src="{r(site_path(a.images[0].url))}" '
                          f'width="240" height="160" alt="{esc(a.title)}" /></a><p>{esc(_short(a.title, 16))}</p></li>'
                          for a in pictures)
-        body = (f'<div class="pic"><ul>{slides}</ul></div>\n' + box("zwdt", 7) + box("zwgk/tzgg", 7)
+        body = (f'<div class="pic"><ul>{slides}</ul></div>\n' + self._focus_script(links) + box("zwdt", 7) + box("zwgk/tzgg", 7)
                 + box("zwgk/zcwj", 5) + box("bszn", 4)
                 + f'<div class="alias">本站另一域名：<a href="{links("http://taoyuan.yunxi.gov.cn/index.html")}">taoyuan.yunxi.gov.cn</a>'
                 + f'　<a href="{links("/admin/index.html")}">管理登录</a></div>')
@@ -557,6 +574,9 @@ PAGER_SIX = """function createPageHTML(_sDivId, _nPageCount, _nCurrPage, _sPageN
   document.getElementById(_sDivId).innerHTML = html;
 }
 """
+
+# Pictures of the homepage focus script (named nowhere but in the script).
+FOCUS_PICTURES = ("/images/focus/2024cj.jpg", "/images/focus/2024qm.jpg")
 
 STYLE = """body{margin:0;font-size:12px;font-family:"宋体";}
 .top{width:1000px;margin:0 auto;background:#b8231f;}
