@@ -148,6 +148,12 @@ class GovSiteSpider(scrapy.Spider):
             return SITEMAP
         return PAGE
 
+    @staticmethod
+    def role_of_link(url: str) -> str:
+        """The role of a URL found by a source that does not set one: a Hanweb dataproxy answer
+        is read as one however it was found (a plain link to it, a resumed queue), else a page."""
+        return DATAPROXY if pagination.is_dataproxy(url) else PAGE
+
     # ------------------------------------------------------------------ discovery → requests
 
     def discover(self, parent: str | None, depth: int, links: Iterable[FoundLink],
@@ -178,7 +184,7 @@ class GovSiteSpider(scrapy.Spider):
             return self.discover(parent, depth, [link._replace(url=clean)], batch) if clean else []
         batch.discovered.append(row)
         self.scheduled += 1
-        role = ROLE_OF_SOURCE.get(link.source, PAGE)
+        role = ROLE_OF_SOURCE.get(link.source) or self.role_of_link(link.url)
         request = self.make_request(key, link.url, depth, link.text, link.source, role)
         return [request] if role == ROBOTS else self.gate(request, batch)
 

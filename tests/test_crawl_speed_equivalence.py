@@ -152,6 +152,24 @@ def test_a_request_for_a_chinese_path_is_still_made_safe_by_scrapy(tmp_path):
     assert "verbatim_url" not in chinese.meta and chinese.url == "http://h/%E4%B8%AD%E6%96%87.html"
 
 
+def test_a_dataproxy_answer_is_read_as_one_however_it_is_linked(tmp_path):
+    """A plain <a> to a Hanweb dataproxy.jsp GET page: its records are read (not parsed as a page)."""
+    from migrate.crawl.discovery import FoundLink
+    from migrate.crawl.job import CrawlJob
+    from migrate.crawl.ledgerwriter import LedgerBatch
+    from migrate.crawl.state import CrawlStart
+    from spiders.generic import GovSiteSpider
+
+    job = CrawlJob(town="t", town_name="T", start_urls=["http://h/"], hosts=["h"], workdir=str(tmp_path),
+                   ledger_path=str(tmp_path / "l.sqlite"), archive_dir=str(tmp_path / "a"))
+    spider = GovSiteSpider(job=job, start=CrawlStart())
+    spider.robots["http://h"] = None          # no robots.txt to wait for
+    links = [FoundLink("http://h/module/web/jpage/dataproxy.jsp?columnid=5&page=2", "下一页", "a"),
+             FoundLink("http://h/col/col5/index.html", "栏目", "a")]
+    requests = spider.discover("http://h/", 1, links, LedgerBatch())
+    assert [r.callback.__name__ for r in requests] == ["parse_dataproxy", "parse_page"]
+
+
 # ---------------------------------------------------------------------- scripts and paging
 
 def test_script_texts_finds_handlers_and_javascript_urls_in_any_case_only():
