@@ -151,8 +151,11 @@ class GovSiteSpider(scrapy.Spider):
     @staticmethod
     def role_of_link(url: str) -> str:
         """The role of a URL found by a source that does not set one: a Hanweb dataproxy answer
-        is read as one however it was found (a plain link to it, a resumed queue), else a page."""
-        return DATAPROXY if pagination.is_dataproxy(url) else PAGE
+        or an XML sitemap is read as one however it was found (a plain link to it, as a resumed
+        queue reads it), else a page."""
+        if pagination.is_dataproxy(url):
+            return DATAPROXY
+        return SITEMAP if is_sitemap(url) else PAGE
 
     # ------------------------------------------------------------------ discovery → requests
 

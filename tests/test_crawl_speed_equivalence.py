@@ -152,8 +152,9 @@ def test_a_request_for_a_chinese_path_is_still_made_safe_by_scrapy(tmp_path):
     assert "verbatim_url" not in chinese.meta and chinese.url == "http://h/%E4%B8%AD%E6%96%87.html"
 
 
-def test_a_dataproxy_answer_is_read_as_one_however_it_is_linked(tmp_path):
-    """A plain <a> to a Hanweb dataproxy.jsp GET page: its records are read (not parsed as a page)."""
+def test_a_dataproxy_answer_or_sitemap_is_read_as_one_however_it_is_linked(tmp_path):
+    """A plain <a> to a Hanweb dataproxy.jsp GET page or to an XML sitemap: what it lists is
+    followed (not parsed as a page)."""
     from migrate.crawl.discovery import FoundLink
     from migrate.crawl.job import CrawlJob
     from migrate.crawl.ledgerwriter import LedgerBatch
@@ -165,9 +166,10 @@ def test_a_dataproxy_answer_is_read_as_one_however_it_is_linked(tmp_path):
     spider = GovSiteSpider(job=job, start=CrawlStart())
     spider.robots["http://h"] = None          # no robots.txt to wait for
     links = [FoundLink("http://h/module/web/jpage/dataproxy.jsp?columnid=5&page=2", "下一页", "a"),
-             FoundLink("http://h/col/col5/index.html", "栏目", "a")]
+             FoundLink("http://h/col/col5/index.html", "栏目", "a"),
+             FoundLink("http://h/sitemap_index.xml", "网站地图", "a")]
     requests = spider.discover("http://h/", 1, links, LedgerBatch())
-    assert [r.callback.__name__ for r in requests] == ["parse_dataproxy", "parse_page"]
+    assert [r.callback.__name__ for r in requests] == ["parse_dataproxy", "parse_page", "parse_sitemap"]
 
 
 # ---------------------------------------------------------------------- scripts and paging
