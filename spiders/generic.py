@@ -46,7 +46,8 @@ from migrate.urls import host_of
 PAGE, ROBOTS, SITEMAP, DATAPROXY = "page", "robots", "sitemap", "dataproxy"
 ROLE_OF_SOURCE = {"robots": ROBOTS, "sitemap": SITEMAP, "jpage": DATAPROXY}
 DOCUMENT = "_document"     # response.meta key of the parsed page (dropped after the callback)
-# Types under which servers send a .css file that is still a stylesheet.
+SCRIPT_TYPES = ("application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript")
+# Types under which servers send a .css (or .js) file that is still a stylesheet (or script).
 STYLESHEET_NAMED_TYPES = (None, "", "text/plain", "application/octet-stream", "application/x-unknown")
 
 
@@ -354,6 +355,8 @@ class GovSiteSpider(scrapy.Spider):
             return []
         if row["kind"] == "asset" and self.is_stylesheet(response, row["content_type"]):
             return self.discover(key, depth, self.stylesheet_links(response), batch)
+        if row["kind"] == "asset" and self.is_script(response, row["content_type"]):
+            return self.discover(key, depth, self.script_file_links(response), batch)
         if row["kind"] != "page":
             return []
         if self.recrawl is not None:
@@ -399,6 +402,19 @@ class GovSiteSpider(scrapy.Spider):
         needs them; the pages never name them)."""
         text, _ = self.decode(response)
         return stylesheet_links(text, response.url)
+
+    def is_script(self, response, content_type: str | None) -> bool:
+        """A JavaScript file, by its type or (when the server does not say) by its name."""
+        if content_type in SCRIPT_TYPES:
+            return True
+        return content_type in STYLESHEET_NAMED_TYPES and urlsplit(response.url).path.lower().endswith(".js")
+
+    def script_file_links(self, response) -> list[FoundLink]:
+        """Quoted file paths in a script file (`discovery.script_file_links`), only those that
+        are absolute or from the site's root: a relative one is relative to whichever page runs
+        the script, not to the script."""
+        text, _ = self.decode(response)
+        return script_file_links([text], response.url, rooted_only=True)
 
     def pagination_links(self, response, doc, scripts: list[str], links: list[FoundLink],
                          encoding: str) -> list[FoundLink]:

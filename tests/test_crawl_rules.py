@@ -76,6 +76,9 @@ def test_quoted_file_paths_in_scripts_but_not_glued_pieces_or_endpoints():
     assert script_file_urls(script) == ["/images/focus/2024cj.jpg", "fj/通知.doc", "http://www.x.gov.cn/upload/a.pdf"]
     links = script_file_links([script], PAGE, "gb18030")
     assert {link.source for link in links} == {"script-file"}
+    rooted = script_file_links([script], "http://www.taoyuan.yunxi.gov.cn/js/common.js", rooted_only=True)
+    assert [link.url for link in rooted] == ["http://www.taoyuan.yunxi.gov.cn/images/focus/2024cj.jpg",
+                                             "http://www.x.gov.cn/upload/a.pdf"]
     # a path is UTF-8 whatever the page's encoding (only a query takes the page's encoding)
     assert "http://www.taoyuan.yunxi.gov.cn/zwgk/tzgg/fj/%E9%80%9A%E7%9F%A5.doc" in {link.url for link in links}
 

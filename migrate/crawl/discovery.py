@@ -412,12 +412,20 @@ def script_file_urls(script: str) -> list[str]:
     return found
 
 
-def script_file_links(scripts: Iterable[str], base: str, encoding: str = "utf-8") -> list[FoundLink]:
+ROOTED = re.compile(r"(?:[a-z][a-z0-9+.-]*:)?//|/", re.I)
+
+
+def script_file_links(scripts: Iterable[str], base: str, encoding: str = "utf-8",
+                      rooted_only: bool = False) -> list[FoundLink]:
     """Whole quoted file paths in scripts (`script_file_urls`): a guess, so their own source
-    (`script-file`, no `links` row), and read last, after every link that says what it is."""
+    (`script-file`, no `links` row), and read last, after every link that says what it is.
+    `rooted_only`: only absolute paths and URLs (for a script file: a relative path in it is
+    relative to whichever page runs it)."""
     links = []
     for script in scripts:
         for target in script_file_urls(script):
+            if rooted_only and not ROOTED.match(target):
+                continue
             url = absolute(target, base, encoding)
             if url:
                 links.append(FoundLink(url, "", "script-file"))

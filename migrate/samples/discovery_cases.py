@@ -110,6 +110,8 @@ def _cases() -> list[DiscoveryCase]:
         DiscoveryCase("script-file-literal", "taoyuan", taoyuan("/images/focus/2024qm.jpg"), taoyuan("/index.html"),
                       check="found_on", note='pics[1] = "/images/focus/2024qm.jpg" in a focus-picture script',
                       via_aliases=(taoyuan("/"),)),
+        DiscoveryCase("script-file-in-js-file", "taoyuan", taoyuan("/images/float/xfdh.gif"), taoyuan("/js/common.js"),
+                      check="found_on", note='var float_pic = "/images/float/xfdh.gif" in a .js file'),
         DiscoveryCase("page-numbering-0-based", "liuhe", liuhe("/photo.asp?page=2"), liuhe("/photo.asp"),
                       check="found_on", note="pager links pages 0, 1 and the last; page 2 fills the gap"),
         DiscoveryCase("page-numbering-1-based", "liuhe", liuhe("/list.asp?classid=4&page=3"),

@@ -252,7 +252,11 @@ class Taoyuan(SampleSite):
         self.add_file(assets.image(self.url("/images/banner.jpg"), "taoyuan-banner", LAUNCHED, size=(480, 96)))
         self.add_file(assets.image(self.url("/images/dzjg.png"), "dzjg", LAUNCHED, size=(48, 56), banner=True))
         self.add_file(assets.text_asset(self.url("/images/style.css"), STYLE, LAUNCHED))
-        self.add_file(assets.text_asset(self.url("/js/common.js"), COMMON_JS, LAUNCHED))
+        common_js = assets.text_asset(self.url("/js/common.js"), COMMON_JS, LAUNCHED)
+        common_js.links = [self.url(picture) for picture in COMMON_JS_PICTURES]
+        self.add_file(common_js)
+        for picture in COMMON_JS_PICTURES:
+            self.add_file(assets.image(self.url(picture), "taoyuan-float", LAUNCHED, size=(120, 80)))
         for i, picture in enumerate(FOCUS_PICTURES):
             self.add_file(assets.image(self.url(picture), f"taoyuan-focus-{i}", LAUNCHED, size=(480, 200)))
 
@@ -592,7 +596,11 @@ STYLE = """body{margin:0;font-size:12px;font-family:"宋体";}
 """
 
 COMMON_JS = """function doZoom(size){ var el = document.getElementsByClassName("TRS_Editor")[0]; if(el){ el.style.fontSize = size + "px"; } }
+// 页面右下角的飘窗：图片只在这个脚本里出现
+var float_pic = "/images/float/xfdh.gif", float_close = "images/close.gif";
 """
+# The pictures named by common.js (the second, relative, is relative to the page that runs it).
+COMMON_JS_PICTURES = ("/images/float/xfdh.gif",)
 
 ROBOTS = """User-agent: *
 Disallow: /admin/
