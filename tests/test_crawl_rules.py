@@ -83,6 +83,19 @@ def test_quoted_file_paths_in_scripts_but_not_glued_pieces_or_endpoints():
     assert "http://www.taoyuan.yunxi.gov.cn/zwgk/tzgg/fj/%E9%80%9A%E7%9F%A5.doc" in {link.url for link in links}
 
 
+def test_flash_movies_players_and_flashvars_pictures():
+    found = links_of("""<object classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000">
+        <param name="Movie" value="/flash/top.swf"><param name="quality" value="high">
+        <param name="FlashVars" value="pics=/flash/1.jpg|flash/2.jpg&amp;links=show.asp?id=1|show.asp?id=2&amp;texts=a|b">
+        </object><embed src="/f/b.swf" flashvars="bcastr_file=%2Fup%2F3.png%7C%2Fup%2F4.png">
+        <object><param name="URL" value="/media/talk.wmv"></object>""")
+    base = "http://www.taoyuan.yunxi.gov.cn"
+    got = {link.url.removeprefix(base) for link in found}
+    assert {"/flash/top.swf", "/flash/1.jpg", "/zwgk/tzgg/flash/2.jpg", "/f/b.swf", "/up/3.png", "/up/4.png",
+            "/media/talk.wmv"} <= got
+    assert not any("show.asp" in url or url.endswith(("/high", "/a")) for url in got)
+
+
 @pytest.mark.parametrize("value, urls", [
     ("a.jpg 1x, b.jpg 2x", ["a.jpg", "b.jpg"]),
     ("a.jpg 480w,b.jpg 800w", ["a.jpg", "b.jpg"]),

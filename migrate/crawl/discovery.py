@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import Iterable, Iterator, NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -243,6 +243,24 @@ def _unquoted(value: str) -> str:
     return value
 
 
+# <param>s whose value is what a Flash movie or a media player loads (IE-only markup often has
+# no <embed src> beside them).
+MEDIA_URL_PARAMS = frozenset({"movie", "src", "filename", "url"})
+
+
+def flashvars_urls(value: str) -> list[str]:
+    """Static file paths in a Flash movie's FlashVars ("pics=a.jpg|b.jpg&links=…"): the focus
+    pictures of old homepages, named nowhere else. Values are split at `|`; only whole paths to
+    static files count (see SCRIPT_FILE_LITERAL), pages and links are found the usual ways."""
+    urls = []
+    for _, field in parse_qsl(value, keep_blank_values=True):
+        for part in field.split("|"):
+            part = part.strip()
+            if part and SCRIPT_FILE_LITERAL.fullmatch(f'"{part}"'):
+                urls.append(part)
+    return urls
+
+
 def srcset_urls(value: str) -> list[str]:
     """The candidate URLs of a `srcset` ("a.jpg 1x, b.jpg 2x", "a.jpg 480w,b.jpg 800w"): each
     is the run of non-blank characters after a comma, less trailing commas; what follows it up to
@@ -300,8 +318,15 @@ def _element_links(element) -> Iterator[tuple[str | None, str]]:
             if url:
                 yield "content", url
     elif tag == "param":
-        if (element.get("valuetype") or "").lower() == "ref":
+        name = (element.get("name") or "").lower()
+        if (element.get("valuetype") or "").lower() == "ref" or name in MEDIA_URL_PARAMS:
             yield "value", element.get("value")
+        elif name == "flashvars":
+            for url in flashvars_urls(element.get("value") or ""):
+                yield "value", url
+    elif tag == "embed" and "flashvars" in attrib:
+        for url in flashvars_urls(attrib["flashvars"]):
+            yield "flashvars", url
     elif tag == "style" and element.text:
         found = [(m.start(1), _unquoted(m.group(1))) for m in CSS_URL.finditer(element.text)]
         found += [(m.start(1), m.group(1)) for m in CSS_IMPORT.finditer(element.text)]

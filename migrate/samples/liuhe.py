@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from migrate.samples import assets
 from migrate.samples.content import Town, compose
-from migrate.samples.model import CST, Article, Column, Links, Resource, SampleSite, cst, esc, seeded
+from migrate.samples.model import CST, Article, Column, FileAsset, Links, Resource, SampleSite, cst, esc, seeded
 
 TOWN = Town(
     name="柳河街道", gov="柳河街道办事处", unit="街道", office="柳河街道党政综合办公室", finance="柳河街道财政所",
@@ -226,6 +226,10 @@ class Liuhe(SampleSite):
     def _add_template_files(self):
         self.add_file(assets.image(self.url("/images/top.jpg"), "liuhe-top", LAUNCHED, size=(480, 100)))
         self.add_file(assets.image(self.url("/images/left_bg.gif"), "liuhe-left", LAUNCHED, size=(180, 24), banner=True))
+        self.add_file(FileAsset(url=self.url("/" + FLASH_MOVIE), name="top.swf", data=FLASH_BYTES,
+                                mime="application/x-shockwave-flash", kind="asset", modified=LAUNCHED))
+        for i, picture in enumerate(FLASH_PICTURES):
+            self.add_file(assets.image(self.url("/" + picture), f"liuhe-flash-{i}", LAUNCHED, size=(320, 60)))
         style = assets.text_asset(self.url("/css/style.css"), STYLE, LAUNCHED)
         style.links = [self.url("/css/skin/blue.css"), self.url("/images/nav_bg.gif")]
         self.add_file(style)
@@ -347,11 +351,21 @@ class Liuhe(SampleSite):
                 f'<TR><TD class=nav bgColor=#0a5ca8 height=28>&nbsp;<a href="{href("main.asp")}" target=mainFrame>首 页</a> | {nav}'
                 f' | <a href="{href(f"main.asp?sid={SESSION}") if not sid else href("main.asp")}" target=mainFrame>刷新</a>'
                 f' | <a href="{links("en/")}" target=_top>English</a>\n'
-                f"</TABLE>\n"
+                f"</TABLE>\n" + self._flash_banner(links) +
                 f'<map name="topmap"><area shape="rect" coords="640,20,770,90" href="{links("ditu.asp")}" '
                 f'target=mainFrame alt="辖区地图"></map>')
         return Resource(self._html(links, "柳河街道办事处", body).encode("gbk"), "text/html; Charset=gb2312", "frame",
                         LAUNCHED, links=links.urls)
+
+    @staticmethod
+    def _flash_banner(links) -> str:
+        """IE-era Flash banner: the movie only in <param name="movie"> (no <embed>), its
+        pictures only in FlashVars; the movie's article links are found the usual ways."""
+        pictures = "|".join(links(picture) for picture in FLASH_PICTURES)
+        return ('<object classid="clsid:D27CDB6E-AE6D-11cf-96B8-444553540000" width=778 height=60>'
+                f'<param name="movie" value="{links(FLASH_MOVIE)}"><param name="quality" value="high">'
+                f'<param name="FlashVars" value="pics={pictures}&amp;links=show.asp?id=1|show.asp?id=2&amp;texts=春耕|防汛">'
+                '</object>\n')
 
     def _left(self, sid: str | None) -> Resource:
         links, href = self._linker(self.url("/left.asp?menu=1"), sid)
@@ -644,6 +658,11 @@ def _blocks_html(art: Article, links: Links) -> str:
                     for p in art.images]
     return "\n".join(out)
 
+
+# The top frame's Flash banner (relative to /top.asp) and the pictures its FlashVars name.
+FLASH_MOVIE = "images/top.swf"
+FLASH_PICTURES = ("images/flash/chungeng.jpg", "images/flash/fangxun.jpg")
+FLASH_BYTES = b"FWS\x06" + (24).to_bytes(4, "little") + b"\x00" * 16      # a Flash 6 header, no frames
 
 STYLE = """@import "skin/blue.css";
 body,td{font-size:12px;font-family:宋体;}a{color:#333;text-decoration:none;}
