@@ -46,9 +46,12 @@ from migrate.urls import host_of
 PAGE, ROBOTS, SITEMAP, DATAPROXY = "page", "robots", "sitemap", "dataproxy"
 ROLE_OF_SOURCE = {"robots": ROBOTS, "sitemap": SITEMAP, "jpage": DATAPROXY}
 DOCUMENT = "_document"     # response.meta key of the parsed page (dropped after the callback)
-SCRIPT_TYPES = ("application/javascript", "text/javascript", "application/x-javascript", "application/ecmascript")
-# Types under which servers send a .css (or .js) file that is still a stylesheet (or script).
-STYLESHEET_NAMED_TYPES = (None, "", "text/plain", "application/octet-stream", "application/x-unknown")
+# Assets read for what they load, by their type (see `GovSiteSpider.asset_language`).
+ASSET_LANGUAGES = {"css": ("text/css",),
+                   "js": ("application/javascript", "text/javascript", "application/x-javascript",
+                          "application/ecmascript")}
+# Types that say nothing of a file: its name tells.
+UNSAID_TYPES = (None, "", "text/plain", "application/octet-stream", "application/x-unknown")
 
 
 _NOW = [0, ""]       # the current second and its ISO form: formatted once a second, not per URL
@@ -353,10 +356,10 @@ class GovSiteSpider(scrapy.Spider):
             return self.discover(key, depth, [FoundLink(location, "", "redirect")], batch)
         if response.status != 200:
             return []
-        if row["kind"] == "asset" and self.is_stylesheet(response, row["content_type"]):
-            return self.discover(key, depth, self.stylesheet_links(response), batch)
-        if row["kind"] == "asset" and self.is_script(response, row["content_type"]):
-            return self.discover(key, depth, self.script_file_links(response), batch)
+        if row["kind"] == "asset":
+            read = {"css": self.stylesheet_links, "js": self.script_file_links}.get(
+                self.asset_language(response, row["content_type"]))
+            return self.discover(key, depth, read(response), batch) if read else []
         if row["kind"] != "page":
             return []
         if self.recrawl is not None:
@@ -390,24 +393,22 @@ class GovSiteSpider(scrapy.Spider):
         links += script_file_links(scripts, base, encoding)
         return links
 
-    def is_stylesheet(self, response, content_type: str | None) -> bool:
-        """CSS by its type, or by its name when the server does not say (IIS sends old sites'
-        .css as application/octet-stream or text/plain)."""
-        if content_type == "text/css":
-            return True
-        return content_type in STYLESHEET_NAMED_TYPES and urlsplit(response.url).path.lower().endswith(".css")
+    def asset_language(self, response, content_type: str | None) -> str | None:
+        """"css", "js" or None: by the type a server sent, or by the file's name when the server
+        does not say (IIS sends old sites' .css and .js as application/octet-stream or text/plain)."""
+        for language, types in ASSET_LANGUAGES.items():
+            if content_type in types:
+                return language
+        if content_type in UNSAID_TYPES:
+            suffix = urlsplit(response.url).path.lower().rpartition(".")[2]
+            return suffix if suffix in ASSET_LANGUAGES else None
+        return None
 
     def stylesheet_links(self, response) -> list[FoundLink]:
         """Background images, fonts and imported sheets a stylesheet loads (a replayed page
         needs them; the pages never name them)."""
         text, _ = self.decode(response)
         return stylesheet_links(text, response.url)
-
-    def is_script(self, response, content_type: str | None) -> bool:
-        """A JavaScript file, by its type or (when the server does not say) by its name."""
-        if content_type in SCRIPT_TYPES:
-            return True
-        return content_type in STYLESHEET_NAMED_TYPES and urlsplit(response.url).path.lower().endswith(".js")
 
     def script_file_links(self, response) -> list[FoundLink]:
         """Quoted file paths in a script file (`discovery.script_file_links`), only those that

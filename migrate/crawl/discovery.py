@@ -49,9 +49,10 @@ REFRESH = re.compile(r"""^\s*\d*\s*[;,]?\s*url\s*=\s*["']?([^"']+)""", re.I)
 # are a path by themselves (no blank, quote, markup or template character) and end in the type
 # of a static file: a script's pages and endpoints (`.jsp`, `.html`) are requests the page makes
 # with parameters, or links found the usual ways.
-SCRIPT_FILE_LITERAL = re.compile(
-    r"""(["'])([^"'\s<>\\+{}$]+\.(?:jpe?g|gif|png|bmp|webp|swf|flv|mp4|mp3|pdf|docx?|xlsx?|pptx?|wps|et|rar|zip"""
-    r"""|7z|txt))\1""", re.I)
+STATIC_FILE_PATH = (r"""[^"'\s<>\\+{}$]+\.(?:jpe?g|gif|png|bmp|webp|swf|flv|mp4|mp3|pdf|docx?|xlsx?|pptx?|wps|et"""
+                    r"""|rar|zip|7z|txt)""")
+STATIC_FILE = re.compile(STATIC_FILE_PATH, re.I)
+SCRIPT_FILE_LITERAL = re.compile(rf"""(["'])({STATIC_FILE_PATH})\1""", re.I)
 
 
 # Browsers encode the query of a link in the page's encoding, except that pages in a Unicode
@@ -251,12 +252,12 @@ MEDIA_URL_PARAMS = frozenset({"movie", "src", "filename", "url"})
 def flashvars_urls(value: str) -> list[str]:
     """Static file paths in a Flash movie's FlashVars ("pics=a.jpg|b.jpg&links=…"): the focus
     pictures of old homepages, named nowhere else. Values are split at `|`; only whole paths to
-    static files count (see SCRIPT_FILE_LITERAL), pages and links are found the usual ways."""
+    static files count (STATIC_FILE), pages and links are found the usual ways."""
     urls = []
     for _, field in parse_qsl(value, keep_blank_values=True):
         for part in field.split("|"):
             part = part.strip()
-            if part and SCRIPT_FILE_LITERAL.fullmatch(f'"{part}"'):
+            if STATIC_FILE.fullmatch(part):
                 urls.append(part)
     return urls
 

@@ -284,8 +284,6 @@ def crawl_towns(config: Config, towns: list[Township], resume: bool = False, pro
     jobs = jobs or config.crawl.towns_at_once
     options = dict(resume=resume, proxy=proxy, recrawl=recrawl)
     if jobs > 1 and len(towns) > 1:
-        with Ledger(config.ledger_path):       # a new ledger is set up once, before threads share it
-            pass
         stopper = Stopper()
 
         def crawl_one(town: Township, report) -> tuple[dict, str | None]:
