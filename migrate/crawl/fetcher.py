@@ -1,4 +1,10 @@
-"""HTTP for the asyncio engine: one aiohttp session, answers as Scrapy `Response` objects.
+"""HTTP for the asyncio engine: answers as Scrapy `Response` objects.
+
+Direct GET and POST requests go over our lean keep-alive pool (`migrate.crawl.http1`, parsed by
+httptools); the rest (a proxy, credentials in the URL, other methods) over an aiohttp session
+(`migrate.crawl.http_aiohttp`, imported only then). Cookies live in one jar for both, Scrapy's
+(`scrapy.http.cookies.CookieJar`, the one its CookiesMiddleware keeps), so a session cookie set
+on a direct answer goes out through the proxy too, and the Scrapy engine treats them alike.
 
 The spider and the WARC middleware see exactly what Scrapy's downloader would give them: a
 `Response` of the class Scrapy picks (`HtmlResponse`, `TextResponse`, …) with the status, the
@@ -11,18 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 import zlib
 
-import aiohttp
 from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
                                DownloadFailedError, DownloadTimeoutError, ResponseDataLossError)
 from scrapy.http import Headers, Request, Response
+from scrapy.http.cookies import CookieJar
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.gz import gunzip
-from yarl import URL
 
-READ_CHUNK = 1 << 16
-
+from migrate.crawl import http1
 
 CACHE_MAX = 1024          # entries in each cache below (bounded, in case a server makes names up)
 # Scrapy's key for each header name seen (a site sends the same few names every time).
@@ -110,51 +115,53 @@ def decoded_for_spider(response: Response) -> Response:
                          response.ip_address)
 
 
-def _peer_address(resp: aiohttp.ClientResponse):
-    transport = resp.connection.transport if resp.connection else None
-    peer = transport.get_extra_info("peername") if transport else None
+def ip_or_none(address: str | None):
     try:
-        return ipaddress.ip_address(peer[0]) if peer else None
+        return ipaddress.ip_address(address) if address else None
     except ValueError:
         return None
 
 
 def scrapy_error(exc: BaseException) -> Exception:
-    """The Scrapy exception Scrapy's own download handlers raise for the same failure."""
-    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+    """The Scrapy exception Scrapy's own download handlers raise for the same failure of the
+    direct client (the aiohttp one translates its own)."""
+    if isinstance(exc, TimeoutError):
         return DownloadTimeoutError(str(exc) or "timeout")
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return CannotResolveHostError(str(exc))
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        if isinstance(exc.os_error, ConnectionRefusedError):
-            return DownloadConnectionRefusedError(str(exc))
-        return DownloadFailedError(str(exc))
-    if isinstance(exc, aiohttp.ClientPayloadError):
+    if isinstance(exc, http1.BodyTooLarge):
+        return DownloadCancelledError(str(exc))
+    if isinstance(exc, http1.ResponseCut):
         return ResponseDataLossError(str(exc))
+    if isinstance(exc, socket.gaierror):
+        return CannotResolveHostError(str(exc))
+    if isinstance(exc, ConnectionRefusedError):
+        return DownloadConnectionRefusedError(str(exc))
     return DownloadFailedError(f"{type(exc).__name__}: {exc}")
 
 
+def has_set_cookie(raw: list[tuple[bytes, bytes]]) -> bool:
+    return any(name.lower() == b"set-cookie" for name, _ in raw)
+
+
 class Fetcher:
-    """Sends Scrapy requests over one aiohttp session (keep-alive, cookies, proxies)."""
+    """Sends Scrapy requests: directly (`http1`) or through aiohttp (proxies and the rest)."""
 
     def __init__(self, timeout: float, max_bytes: int | None, default_headers: dict[str, str]):
-        self.timeout = aiohttp.ClientTimeout(total=timeout or None)
+        self.timeout = timeout or None
         self.max_bytes = max_bytes or None
         self.default_headers = default_headers
         self.default_header_values = [(header_key(name.encode("latin-1")), value.encode("latin-1"))
                                       for name, value in default_headers.items()]
-        self.session: aiohttp.ClientSession | None = None
+        self.cookies = CookieJar()
+        self.pool = http1.Pool()
+        self.other = None              # the aiohttp client, made on first use
 
     async def open(self):
-        # Our engine limits connections per host; aiohttp's own limits would only queue behind it.
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
-        self.session = aiohttp.ClientSession(
-            connector=connector, auto_decompress=False, cookie_jar=aiohttp.CookieJar(unsafe=True),
-            skip_auto_headers=("Accept-Encoding", "User-Agent"), read_bufsize=READ_CHUNK)
+        """Nothing to open until the first request: connections are made as needed."""
 
     async def close(self):
-        if self.session is not None:
-            await self.session.close()
+        self.pool.close()
+        if self.other is not None:
+            await self.other.close()
 
     def outgoing_headers(self, request: Request) -> dict[str, str]:
         """The request's headers over our defaults; the defaults are also written into the
@@ -169,38 +176,31 @@ class Fetcher:
         return headers
 
     async def fetch(self, request: Request) -> Response:
-        try:
-            return await self._fetch(request)
-        except (DownloadCancelledError, ResponseDataLossError):
-            raise
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            raise scrapy_error(exc) from exc
+        # The jar's cookies are written into the request, so its archived record has them.
+        self.cookies.add_cookie_header(request)
+        if http1.is_plain(request.method, request.url, request.meta.get("proxy")):
+            try:
+                status, raw, body, protocol, peer = await self._fetch_direct(request)
+            except (OSError, TimeoutError, http1.BodyTooLarge) as exc:
+                raise scrapy_error(exc) from exc
+        else:
+            status, raw, body, protocol, peer = await self._client().fetch(
+                request, self.outgoing_headers(request), self.timeout, self.max_bytes)
+        response = make_response(request, status, response_headers(raw), body, protocol, ip_or_none(peer))
+        if has_set_cookie(raw):
+            self.cookies.extract_cookies(response, request)
+        return response
 
-    async def _fetch(self, request: Request) -> Response:
-        async with self.session.request(
-                request.method, URL(request.url, encoded=True), headers=self.outgoing_headers(request),
-                data=request.body or None, proxy=request.meta.get("proxy"), allow_redirects=False,
-                timeout=self.timeout) as resp:
-            ip_address = _peer_address(resp)
-            body = await self._read(resp)
-            cookie = resp.request_info.headers.get("Cookie")     # from the session's jar
-            if cookie:
-                request.headers["Cookie"] = cookie
-            protocol = f"HTTP/{resp.version.major}.{resp.version.minor}" if resp.version else "HTTP/1.1"
-            return make_response(request, resp.status, response_headers(resp.raw_headers), body,
-                                 protocol, ip_address)
+    async def _fetch_direct(self, request: Request):
+        scheme, host, port, message = http1.request_message(
+            request.method, request.url, self.outgoing_headers(request), request.body)
+        async with asyncio.timeout(self.timeout):
+            answer = await self.pool.request(scheme, host, port, message, self.max_bytes)
+        return answer.status, answer.headers, answer.body, answer.protocol, answer.peer
 
-    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
-        limit = self.max_bytes
-        length = resp.content_length
-        if limit and length is not None and length > limit:
-            raise DownloadCancelledError(f"Content-Length {length} > {limit}")
-        if not limit or (length is not None and length <= limit):
-            return await resp.read()
-        chunks, size = [], 0
-        async for chunk in resp.content.iter_chunked(READ_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise DownloadCancelledError(f"body over {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _client(self):
+        if self.other is None:
+            from migrate.crawl.http_aiohttp import AiohttpClient
+
+            self.other = AiohttpClient()
+        return self.other

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from importlib.metadata import version
 from pathlib import Path
 
 from scrapy import Request, signals
@@ -51,18 +52,12 @@ def exchange_of(request: Request, response) -> HttpExchange:
 def _engine_name(job) -> str:
     if job.settings.engine == "scrapy":
         return "Scrapy engine"
-    import aiohttp
-
-    return f"asyncio engine, aiohttp {aiohttp.__version__}"
+    return f"asyncio engine, httptools {version('httptools')}, aiohttp {version('aiohttp')}"
 
 
 def warcinfo_fields(job) -> dict:
-    import scrapy
-    import warcio
-
     return {
-        "software": f"sitemigrate ({_engine_name(job)}, Scrapy {scrapy.__version__}, "
-                    f"warcio {getattr(warcio, '__version__', '')})",
+        "software": f"sitemigrate ({_engine_name(job)}, Scrapy {version('scrapy')}, warcio {version('warcio')})",
         "format": "WARC File Format 1.1",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "isPartOf": job.town,
