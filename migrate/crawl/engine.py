@@ -4,7 +4,7 @@ Scrapy's engine costs about a millisecond of CPU per URL on its own (scheduler, 
 middleware chains, Twisted's HTTP client); on a fast site that is most of a crawl's time. This
 engine keeps the parts of Scrapy the crawl is written against — spider classes and their
 callbacks, `Request`/`Response` objects, our downloader middlewares and item pipeline — and does
-the rest in one asyncio loop over one aiohttp session (`migrate.crawl.fetcher`):
+the rest in one asyncio loop over our keep-alive HTTP client (`migrate.crawl.fetcher`):
 
 - requests wait in one priority queue (Scrapy's order: higher priority first, then FIFO), then in
   a queue per host, which starts them at most `concurrency_per_host` at a time and `delay`

@@ -143,7 +143,7 @@ def has_set_cookie(raw: list[tuple[bytes, bytes]]) -> bool:
 
 
 class Fetcher:
-    """Sends Scrapy requests: directly (`http1`) or through aiohttp (proxies and the rest)."""
+    """Sends Scrapy requests: by our own client (`http1`) or through aiohttp (the rest)."""
 
     def __init__(self, timeout: float, max_bytes: int | None, default_headers: dict[str, str]):
         self.timeout = timeout or None
@@ -193,7 +193,7 @@ class Fetcher:
 
     async def _fetch_direct(self, request: Request):
         scheme, host, port, message = http1.request_message(
-            request.method, request.url, self.outgoing_headers(request), request.body)
+            request.method, request.url, self.outgoing_headers(request), request.body, request.meta.get("proxy"))
         async with asyncio.timeout(self.timeout):
             answer = await self.pool.request(scheme, host, port, message, self.max_bytes)
         return answer.status, answer.headers, answer.body, answer.protocol, answer.peer

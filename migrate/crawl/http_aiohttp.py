@@ -1,4 +1,4 @@
-"""The requests our direct client (`migrate.crawl.http1`) does not send: through a proxy, with
+"""The requests our own client (`migrate.crawl.http1`) does not send: https through a proxy,
 credentials in the URL, other methods. One aiohttp session, imported and opened on first use
 (most crawls never need it, and importing aiohttp costs a tenth of a second)."""
 
@@ -33,9 +33,10 @@ def scrapy_error(exc: BaseException) -> Exception:
 class AiohttpClient:
     def __init__(self):
         # Our engine limits connections per host; aiohttp's own limits would only queue behind
-        # it. Cookies are the fetcher's (its jar writes them into the request's headers).
+        # it. Cookies are the fetcher's (its jar writes them into the request's headers);
+        # certificates are not verified, as by `http1` (see there).
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300),
+            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300, ssl=False),
             auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=("Accept-Encoding", "User-Agent"), read_bufsize=READ_CHUNK)
 
