@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime
 import ssl
-import subprocess
 
 import pytest
 from scrapy.exceptions import (DownloadCancelledError, DownloadConnectionRefusedError, DownloadFailedError,
@@ -298,14 +298,26 @@ def test_credentials_in_the_url_go_through_aiohttp():
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
+    """A self-signed certificate that expired yesterday, as on many an old township site."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "old.gov.cn")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=400))
+            .not_valid_after(now - datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
     folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=old.gov.cn",
-                    "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
-                   check=True, capture_output=True)
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
     return folder / "cert.pem", folder / "key.pem"
 
 
-def test_https_with_a_self_signed_certificate_is_archived(certificate):
+def test_https_with_an_expired_self_signed_certificate_is_archived(certificate):
     cert, key = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
