@@ -21,7 +21,7 @@ from migrate.crawl import discovery
 from migrate.crawl.discovery import absolute, base_of, browser_safe, markup_links, parse_html, script_texts
 from migrate.crawl.pagination import TrsPaging, trs_paging
 from migrate.crawl.scope import canonical_key
-from migrate.crawl.warc import HttpExchange, Original, WarcArchive, payload_digest
+from migrate.crawl.warc import HttpExchange, Original, WarcArchive, payload_digest, response_block
 from migrate.urls import canonical_url
 
 # ---------------------------------------------------------------------- absolutise
@@ -199,24 +199,30 @@ def exchange(url, body, status=200, headers=None, method="GET", request_body=b""
                         headers or [(b"Content-Type", b"text/html; charset=gbk")], body, ip_address="127.0.0.1")
 
 
-@pytest.fixture
-def written(tmp_path):
-    """An archive with every kind of record the crawl writes, closed."""
+@pytest.fixture(params=["hashed-by-archive", "hashed-beforehand"])
+def written(tmp_path, request):
+    """An archive with every kind of record the crawl writes, closed; each response hashed by
+    the archive or beforehand (`response_block`, as the asyncio engine hashes for its sidecar)."""
     archive = WarcArchive(tmp_path / "archive", tmp_path, "t", info={"software": "test", "empty": ""})
+
+    def write(exchange, *previous):
+        if request.param == "hashed-beforehand":
+            return archive.write(exchange, *(previous or (None, None)), block=response_block(exchange))
+        return archive.write(exchange, *previous)
+
     page = "<html><title>页面</title></html>".encode("gbk") * 200
     binary = os.urandom(150_000)                 # does not compress: stored blocks, > 64 KiB
     stored = {
-        "page": archive.write(exchange("http://h/a.html", page)),
-        "copy": archive.write(exchange("http://h/b.html", page)),
-        "binary": archive.write(exchange("http://h/f.doc", os.urandom(2000),
-                                         headers=[(b"Content-Type", b"application/msword")])),
-        "empty": archive.write(exchange("http://h/gone", b"", status=404)),
-        "post": archive.write(exchange("http://h/dataproxy.jsp", b"<records/>", method="POST",
-                                       request_body=b"startrecord=1&endrecord=45")),
-        "big": archive.write(exchange("http://h/big.bin", binary)),
+        "page": write(exchange("http://h/a.html", page)),
+        "copy": write(exchange("http://h/b.html", page)),
+        "binary": write(exchange("http://h/f.doc", os.urandom(2000), headers=[(b"Content-Type", b"application/msword")])),
+        "empty": write(exchange("http://h/gone", b"", status=404)),
+        "post": write(exchange("http://h/dataproxy.jsp", b"<records/>", method="POST",
+                               request_body=b"startrecord=1&endrecord=45")),
+        "big": write(exchange("http://h/big.bin", binary)),
     }
     first = stored["page"]
-    stored["not_modified"] = archive.write(
+    stored["not_modified"] = write(
         exchange("http://h/a.html", b"", status=304),
         Original("http://h/a.html", first.warc_file, first.warc_offset), first.payload_digest)
     archive.close()

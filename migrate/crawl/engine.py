@@ -47,6 +47,7 @@ from migrate.crawl.middlewares import (PREVIOUS_META, ArchiveReplayMiddleware, C
 from migrate.crawl.pipelines import LedgerPipeline
 from migrate.crawl.settings import DEFAULT_REQUEST_HEADERS, RETRY_HTTP_CODES, retry_backoff_base
 from migrate.crawl.sidecar import PageAnalysis, Sidecar, SidecarError
+from migrate.crawl.warc import response_block
 from migrate.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -391,8 +392,9 @@ class Engine:
             return response
         meta = request.meta
         read = {k: meta[k] for k in ANALYSIS_META if k in meta} if self._sidecar_reads(request, response) else None
-        stored, analysis = await self.sidecar.call("write", exchange_of(request, response),
-                                                   meta.get(PREVIOUS_META), read)
+        exchange = exchange_of(request, response)
+        stored, analysis = await self.sidecar.call("write", exchange, meta.get(PREVIOUS_META), read,
+                                                   response_block(exchange))
         meta["warc"] = stored
         if analysis is not None:
             meta[ANALYSIS] = analysis

@@ -13,7 +13,8 @@ busier of the two.)
 
 Protocol: length-prefixed pickles over a socket pair, answered strictly in order (one
 process, one queue). Requests are `("init", job_json, originals)`, `("write", exchange,
-previous, analyse_meta)` (answer: `(StoredRecord, PageAnalysis | None)`), `("remember",
+previous, analyse_meta, response_block)` (answer: `(StoredRecord, PageAnalysis | None)`; the
+engine hashes the response, see `migrate.crawl.warc.ResponseBlock`), `("remember",
 digest, original)` and `("close",)`; answers are `("ok", value)` or `("error", message)`.
 
 The sidecar ignores SIGINT/SIGTERM: the engine decides when the crawl stops and closes the
@@ -244,8 +245,8 @@ class SidecarWork:
         self.archive = job_archive(job, originals)
         self.spider = load_spider_class(spider_loader(), job.spider)(job=job, start=CrawlStart())
 
-    def write(self, exchange, previous, analyse_meta):
-        stored = self.archive.write(exchange, *(previous or ()))
+    def write(self, exchange, previous, analyse_meta, block=None):
+        stored = self.archive.write(exchange, *(previous or (None, None)), block=block)
         analysis = self.analyse(exchange, analyse_meta) if analyse_meta is not None else None
         return stored, analysis
 

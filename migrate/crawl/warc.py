@@ -56,6 +56,24 @@ class HttpExchange:
 
 
 @dataclass
+class ResponseBlock:
+    """A response record's block and what is computed over its bytes: the HTTP head as it will
+    be written, the payload's WARC digest and sha256, and the digest of head + payload. Made by
+    `response_block`: the asyncio engine makes it in its own process and hands it to the sidecar
+    with the exchange, since the sidecar is the busier of the two and hashing is a tenth of
+    its work."""
+    head: bytes
+    payload_digest: str
+    sha256: str
+    block_digest: str
+
+
+def response_block(exchange: HttpExchange) -> ResponseBlock:
+    head, body = _response_head(exchange), exchange.body
+    return ResponseBlock(head, payload_digest(body), hashlib.sha256(body).hexdigest(), block_digest(head, body))
+
+
+@dataclass
 class StoredRecord:
     """Where a response went, in ledger terms."""
     warc_file: str
@@ -101,13 +119,15 @@ def record_id() -> str:
     return f"<urn:uuid:{uuid.uuid4()}>"
 
 
-def record_parts(fields: list[tuple[str, str]], content_type: str, block: list[bytes]) -> list[bytes]:
+def record_parts(fields: list[tuple[str, str]], content_type: str, block: list[bytes],
+                 digest: str | None = None) -> list[bytes]:
     """One WARC record, as the byte strings to write in order: `fields` (WARC-Type first), then
-    the block's digest, type and length (computed over exactly the bytes written), the block
-    and the closing blank lines. Parts, not one string: a body is never copied."""
+    the block's digest (`digest`, if computed over exactly these bytes already), type and
+    length, the block and the closing blank lines. Parts, not one string: a body is never
+    copied."""
     length = sum(len(part) for part in block)
     lines = [f"{name}: {value}\r\n" for name, value in fields]
-    lines.append(f"WARC-Block-Digest: {block_digest(*block)}\r\n"
+    lines.append(f"WARC-Block-Digest: {digest or block_digest(*block)}\r\n"
                  f"Content-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n")
     return [WARC_LINE + "".join(lines).encode("utf-8"), *block, RECORD_END]
 
@@ -365,13 +385,13 @@ class WarcArchive:
     # ------------------------------------------------------------------ writing
 
     def write(self, exchange: HttpExchange, not_modified_of: Original | None = None,
-              original_digest: str | None = None) -> StoredRecord:
+              original_digest: str | None = None, block: ResponseBlock | None = None) -> StoredRecord:
         """Write the response (or revisit) and request records of one download. A 304 answer
         names the earlier record it confirms (`not_modified_of`, whose payload digest is
-        `original_digest`)."""
+        `original_digest`). `block`: the exchange's `response_block`, if made already."""
         body = exchange.body
-        digest = payload_digest(body)
-        sha256 = hashlib.sha256(body).hexdigest()
+        hashed = block if block is not None else response_block(exchange)
+        digest, sha256 = hashed.payload_digest, hashed.sha256
         self._file_for_next_record()
         date, response_id = _now(), record_id()
         original = self.originals.get(digest) if self.dedupable(exchange) else None
@@ -386,8 +406,10 @@ class WarcArchive:
         if exchange.ip_address:
             fields.append(("WARC-IP-Address", exchange.ip_address))
         # A revisit's block is the HTTP head alone: the payload is the original's.
-        block = [_response_head(exchange)] + ([exchange.body] if record_type == "response" else [])
-        response = record_parts(fields + own, HTTP_RESPONSE_TYPE, block)
+        if record_type == "response":
+            response = record_parts(fields + own, HTTP_RESPONSE_TYPE, [hashed.head, body], hashed.block_digest)
+        else:
+            response = record_parts(fields + own, HTTP_RESPONSE_TYPE, [hashed.head])
         request = record_parts(
             [("WARC-Type", "request"), ("WARC-Record-ID", record_id()), ("WARC-Date", date),
              ("WARC-Target-URI", exchange.url), ("WARC-Concurrent-To", response_id),
