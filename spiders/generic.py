@@ -31,8 +31,9 @@ from migrate.archive import media_type
 from migrate.crawl import pagination
 from migrate.crawl.classify import PAGE_TYPES, file_name, is_attachment_disposition, is_sitemap, kind_of
 from migrate.crawl.discovery import (LINK_TABLE_SOURCES, FoundLink, absolute, base_of, decode_page,
-                                     fallback_links, is_browser_safe, markup_links, parse_html, refresh_links,
-                                     script_file_links, script_links, script_texts, stylesheet_links)
+                                     fallback_links, first_mentions, is_browser_safe, markup_links, parse_html,
+                                     refresh_links, script_file_links, script_links, script_texts,
+                                     stylesheet_links)
 from migrate.crawl.job import CrawlJob
 from migrate.crawl.ledgerwriter import LedgerBatch
 from migrate.crawl.middlewares import CapsMiddleware
@@ -391,7 +392,7 @@ class GovSiteSpider(scrapy.Spider):
         links += script_links(doc, base, encoding, scripts)
         links += self.pagination_links(response, doc, scripts, links, encoding)
         links += script_file_links(scripts, base, encoding)
-        return links
+        return first_mentions(links)
 
     def asset_language(self, response, content_type: str | None) -> str | None:
         """"css", "js" or None: by the type a server sent, or by the file's name when the server

@@ -172,6 +172,60 @@ def test_a_dataproxy_answer_or_sitemap_is_read_as_one_however_it_is_linked(tmp_p
     assert [r.callback.__name__ for r in requests] == ["parse_dataproxy", "parse_page", "parse_sitemap"]
 
 
+def html_pages():
+    """(url, body) of every HTML page of the three sample sites, and of the real pages if here."""
+    from conftest import REALPAGES
+    from migrate.samples.sites import sample_sites
+
+    for site in sample_sites().values():
+        for key, resource in site.resources.items():
+            if resource.content_type and "html" in resource.content_type:
+                yield site.url(key), resource.body
+    for path in sorted(REALPAGES.glob("*.html")) if REALPAGES.exists() else []:
+        yield f"http://www.example.gov.cn/{path.name}", path.read_bytes()
+
+
+def test_first_mentions_leave_the_crawl_exactly_as_all_links_would(tmp_path, monkeypatch):
+    """`page_links` hands the crawl only each URL's first mention (and first mention as a
+    link): `discover` must record the same rows, links and requests as from every link."""
+    import spiders.generic as generic
+    from scrapy.http import HtmlResponse, Request
+
+    from migrate.crawl.job import CrawlJob
+    from migrate.crawl.ledgerwriter import LedgerBatch
+    from migrate.crawl.state import CrawlStart
+
+    def crawl_outcome(url, body):
+        host = url.split("/")[2]
+        job = CrawlJob(town="t", town_name="T", start_urls=[url], hosts=[host], workdir=str(tmp_path),
+                       ledger_path=str(tmp_path / "l.sqlite"), archive_dir=str(tmp_path / "a"))
+        spider = generic.GovSiteSpider(job=job, start=CrawlStart())
+        spider.robots[url.split("/")[0] + "//" + host] = None
+        response = HtmlResponse(url, body=body, request=Request(url, meta={"depth": 0, "key": url}))
+        batch = LedgerBatch()
+        requests = spider.discover(url, 1, spider.page_links(response), batch)
+        first_link = {}
+        for src, dst, text in batch.links:           # what INSERT OR IGNORE keeps
+            first_link.setdefault((src, dst), text)
+        return batch.discovered, first_link, [(r.url, r.meta["source"], r.meta["role"]) for r in requests]
+
+    pages = list(html_pages())
+    thinned = [crawl_outcome(url, body) for url, body in pages]
+    monkeypatch.setattr(generic, "first_mentions", lambda links: links)
+    for (url, body), outcome in zip(pages, thinned):
+        assert crawl_outcome(url, body) == outcome, url
+    assert len(pages) > 100
+
+
+def test_first_mentions_keep_a_later_link_after_an_earlier_mention_that_is_not_one():
+    from migrate.crawl.discovery import FoundLink, first_mentions
+
+    links = [FoundLink("http://h/a.jpg", "", "script-file"), FoundLink("http://h/b.html", "新闻", "a"),
+             FoundLink("http://h/a.jpg", "图片", "img"), FoundLink("http://h/b.html", "更多", "a"),
+             FoundLink("http://h/a.jpg", "", "script-file"), FoundLink("http://h/c.html", "", "refresh")]
+    assert first_mentions(links) == links[:3] + links[5:]
+
+
 # ---------------------------------------------------------------------- scripts and paging
 
 def test_script_texts_finds_handlers_and_javascript_urls_in_any_case_only():

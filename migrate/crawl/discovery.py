@@ -357,6 +357,23 @@ def markup_links(doc, base: str, encoding: str = "utf-8") -> list[FoundLink]:
     return links
 
 
+def first_mentions(links: list[FoundLink]) -> list[FoundLink]:
+    """The links the crawl acts on: each URL's first mention on the page, and its first
+    mention as a link (`LINK_TABLE_SOURCES`) if that comes later. The crawl keeps no more:
+    a URL's first discovery decides its row, and the ledger holds one link per target. A
+    navigation bar repeats a fifth of a page's links; they need not cross to the engine."""
+    mentioned, linked, kept = set(), set(), []
+    for link in links:
+        as_link = link.source in LINK_TABLE_SOURCES
+        if link.url in linked or (link.url in mentioned and not as_link):
+            continue
+        mentioned.add(link.url)
+        if as_link:
+            linked.add(link.url)
+        kept.append(link)
+    return kept
+
+
 def stylesheet_links(text: str, base: str) -> list[FoundLink]:
     """Every URL a stylesheet at `base` loads: `url()` (backgrounds, fonts, cursors,
     `@import url()`) and `@import "…"`, relative to the stylesheet itself, not to the page that
