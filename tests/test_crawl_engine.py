@@ -268,3 +268,54 @@ def test_a_failed_request_is_answered_with_its_error_and_the_channel_goes_on(tmp
         await sidecar.close()
 
     asyncio.run(scenario())
+
+
+def test_answers_waiting_for_the_archive_hold_back_new_requests_by_number_and_by_bytes(tmp_path):
+    """A slow archive must not let answers pile up in memory: new requests wait while
+    `ARCHIVE_AHEAD` answers per request in flight, or `ARCHIVE_AHEAD_BYTES` of them, are
+    waiting to be archived and read."""
+    import asyncio
+
+    from scrapy.http import Request
+
+    from migrate.crawl import engine as engine_module
+    from migrate.crawl.job import CrawlJob
+    from migrate.crawl.state import CrawlStart
+    from spiders.generic import GovSiteSpider
+
+    job = CrawlJob(town="t", town_name="T", start_urls=["http://h/"], hosts=["h"], workdir=str(tmp_path),
+                   ledger_path=str(tmp_path / "l.sqlite"), archive_dir=str(tmp_path / "a"))
+    job.settings.delay, job.settings.concurrency_per_host = 0, 16
+    mib = 1024 * 1024
+
+    async def crawl(requests: int, size: int):
+        """Start `requests` whose server answers at once with `size` bytes, which the archive
+        takes its time over; returns how many started before and after the archive caught up."""
+        engine = engine_module.Engine(job, GovSiteSpider(job=job, start=CrawlStart()), sidecar_backlog=None)
+        engine.finished = asyncio.Event()
+        archived = asyncio.Event()
+        started = []
+
+        async def handle(request, lease):
+            started.append(request.url)
+            engine._release(lease, size)
+            await archived.wait()
+
+        engine._handle = handle
+        for number in range(requests):
+            engine.schedule(Request(f"http://h/{number}"))
+        await asyncio.sleep(0.05)
+        before = len(started)
+        archived.set()
+        await asyncio.sleep(0.05)
+        return before, len(started), engine
+
+    # Requests already in flight (at most `max_active`) still bring their answers in: the
+    # bound is on what is started while the archive is behind.
+    before, after, engine = asyncio.run(crawl(60, 40 * mib))
+    assert engine_module.ARCHIVE_AHEAD_BYTES == 64 * mib
+    assert engine.max_active <= before <= engine.max_active + 2 and after == 60
+    assert engine.archiving_bytes == 0 and engine.archiving == 0
+    limit = engine.max_active * engine_module.ARCHIVE_AHEAD
+    before, after, engine = asyncio.run(crawl(limit * 2, 1000))
+    assert limit <= before <= limit + engine.max_active and after == limit * 2
