@@ -22,7 +22,6 @@ from pathlib import Path
 from migrate.config import Config, Township
 from migrate.crawl import changes, events
 from migrate.crawl.job import CrawlJob
-from migrate.crawl.report import write_crawl_report
 from migrate.crawl.towns import crawl_at_once
 from migrate.crawl.verdicts import mark_redirect_loops
 from migrate.errors import UserError
@@ -108,7 +107,7 @@ class WorkerProcess:
         self.stopper = stopper
         self.error: dict | None = None
 
-    def run(self, progress=None):
+    def run(self, progress=None, on_start=None):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             # A session of its own: a terminal's Ctrl-C reaches only us, and we forward exactly
@@ -121,6 +120,8 @@ class WorkerProcess:
             try:
                 child.stdin.write(self.job.to_json().encode("utf-8"))
                 child.stdin.close()
+                if on_start is not None:
+                    on_start()
                 self._relay(child, progress)
                 code = child.wait()
             except BaseException:
@@ -211,8 +212,21 @@ def end_run(ledger: Ledger, run_id: int, outcome: str, stats: dict):
 def after_crawl(config: Config, ledger: Ledger, town: str) -> dict:
     """What every crawl of a township ends with, however it ran (one process or distributed):
     redirect loops marked, then the crawl report written; returns the report's summary."""
+    from migrate.crawl.report import write_crawl_report
+
     mark_redirect_loops(ledger, town)
     return write_crawl_report(config, ledger, town)
+
+
+def prepare_report():
+    """Load the report's code and compile its template in the background while the crawl
+    process starts (a core is idle then), not after the crawl, when the user waits for it."""
+    def prepare():
+        from migrate.crawl.report import _template
+
+        _template()
+
+    threading.Thread(target=prepare, name="prepare-report", daemon=True).start()
 
 
 def unreachable_start(ledger: Ledger, town: Township) -> str | None:
@@ -243,7 +257,7 @@ def crawl_town(config: Config, town: Township, resume: bool = False, progress=No
         run_id = job.run_id = begin_run(ledger, town.slug)
     started, outcome = time.monotonic(), "failed"
     try:
-        WorkerProcess(job, log_path, stopper).run(progress)
+        WorkerProcess(job, log_path, stopper).run(progress, on_start=prepare_report)
         outcome = "done"
     except KeyboardInterrupt:
         outcome = "interrupted"
