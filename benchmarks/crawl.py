@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -314,6 +315,31 @@ def run_fast(args, scratch: Path):
         ratio = rate(summary["pages"], measured.seconds) / rate(wget_pages, theirs.seconds)
         print(f"  {label}: pages/s {ratio:.2f} × wget's (target ≥ 0.50), peak memory {mib(measured.peak_rss)} "
               f"(target < 500 MiB)")
+    if args.pairs > 1:
+        print_pairs(args, site, scratch)
+
+
+def print_pairs(args, site, scratch: Path):
+    """The first variant and wget again, one right after the other, `--pairs` times in all:
+    this machine's speed drifts by ±15 % within minutes, so a ratio taken from neighbouring
+    runs, and the median of several, says more than one pair."""
+    label, engine, workers = VARIANTS[args.variants[0]]
+    ratios, peaks = [], []
+    with Nginx(scratch / "site", scratch / "nginx") as nginx:
+        for number in range(args.pairs):
+            config_path = write_workspace(scratch / f"pair-{number}", [("bench", nginx.url)], {**FAST, "engine": engine})
+            ours = run_sitemigrate(config_path, workers, None)
+            pages = ledger_summary(config_path)["bench"]["pages"]
+            theirs, wget_paths, _ = run_wget(nginx.url, scratch / f"pair-wget-{number}")
+            wget_pages = sum(1 for p in wget_paths if p.endswith(".html"))
+            ratios.append(rate(pages, ours.seconds) / rate(wget_pages, theirs.seconds))
+            peaks.append(ours.peak_rss)
+            print(f"  pair {number + 1}: {label} {ours.seconds:.2f} s, wget {theirs.seconds:.2f} s: {ratios[-1]:.2f} × wget",
+                  flush=True)
+            shutil.rmtree(scratch / f"pair-{number}", ignore_errors=True)
+            shutil.rmtree(scratch / f"pair-wget-{number}", ignore_errors=True)
+    print(f"  {label}, {args.pairs} pairs: median {statistics.median(ratios):.2f} × wget's pages/s "
+          f"(lowest {min(ratios):.2f}), peak memory at most {mib(max(peaks))}")
 
 
 # ---------------------------------------------------------------------- run 2: polite
@@ -394,6 +420,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--run", choices=["fast", "polite", "both"], default="both")
     parser.add_argument("--articles", type=int, default=5000, help="articles of the fast site")
+    parser.add_argument("--pairs", type=int, default=5,
+                        help="runs of the first variant and wget, alternating, for the median ratio (1: none)")
     parser.add_argument("--variants", type=lambda v: v.split(","), default=["asyncio", "scrapy"],
                         help=f"sitemigrate rows of the fast run, of {','.join(VARIANTS)}")
     parser.add_argument("--polite-workers", type=int, default=1, help="crawler processes for the ten sites")

@@ -426,12 +426,14 @@ def navigation_targets(script: str) -> list[str]:
     return [next(g for g in m.groups()[1::2] if g) for m in NAVIGATION_JS.finditer(script)]
 
 
-# `on*` handlers and candidates for `javascript:` URLs (any href or src with a colon), found in C
-# rather than by a Python loop over every attribute of the page. (A case-blind test for
-# "javascript:" in XPath costs more than the few absolute URLs it would save checking.)
+# `on*` handlers and candidates for `javascript:` URLs (any href or src with a colon that is not
+# an http(s) URL written in lower case, as most absolute links are), found in C rather than by a
+# Python loop over every attribute of the page. (A case-blind test for "javascript:" in XPath
+# costs more than the few other URLs it would save checking.)
+_SCRIPT_URL = "[contains(., ':') and not(starts-with(., 'http://') or starts-with(., 'https://'))]"
 SCRIPT_ATTRIBUTES = etree.XPath(
-    "descendant-or-self::*/@*[starts-with(name(), 'on')] | descendant-or-self::*/@href[contains(., ':')]"
-    " | descendant-or-self::*/@src[contains(., ':')]")
+    "descendant-or-self::*/@*[starts-with(name(), 'on')]"
+    f" | descendant-or-self::*/@href{_SCRIPT_URL} | descendant-or-self::*/@src{_SCRIPT_URL}")
 
 
 def script_texts(doc) -> list[str]:
