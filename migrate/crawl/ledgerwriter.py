@@ -57,6 +57,9 @@ class LedgerWriter:
         self.pending = LedgerBatch()
         self.last_flush = time.monotonic()
 
+    def rows_pending(self) -> int:
+        return len(self.pending)
+
     def add(self, batch: LedgerBatch):
         self.pending.discovered.extend(batch.discovered)
         self.pending.outcomes.extend(batch.outcomes)
