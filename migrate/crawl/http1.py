@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import unquote, urlsplit
 
 import httptools
@@ -319,16 +318,3 @@ def is_plain(method: str, url: str, proxy: str | None) -> bool:
     if parts.scheme not in DEFAULT_PORTS or "@" in parts.netloc or not (parts.hostname or "").isascii():
         return False
     return not proxy or (parts.scheme == "http" and urlsplit(proxy).scheme == "http")
-
-
-def set_cookies(headers: list[tuple[bytes, bytes]]) -> SimpleCookie:
-    """The cookies of every Set-Cookie line (aiohttp's jar takes them as one SimpleCookie);
-    a line Python cannot parse is skipped, as aiohttp skips it."""
-    cookies = SimpleCookie()
-    for name, value in headers:
-        if name.lower() == b"set-cookie":
-            try:
-                cookies.load(value.decode("latin-1"))
-            except CookieError:
-                continue
-    return cookies
