@@ -62,7 +62,7 @@ ARCHIVE_AHEAD = 4
 ARCHIVE_AHEAD_BYTES = 64 * 1024 * 1024
 # With the sidecar at work, the engine writes the ledger while the archive is behind and it has
 # nothing to start (once it holds this many rows), not in the middle of its work: a write of
-# 2,000 rows stalls it 10–15 ms, and the sidecar runs out of work meanwhile (measured: 4–7 %
+# 2,000 rows stalls it 10–15 ms, and the sidecar runs out of work meanwhile (measured: 4–9 %
 # faster on the benchmark). It still writes at once when it holds LEDGER_ROWS_AT_MOST rows.
 LEDGER_ROWS_WHILE_WAITING = 300
 LEDGER_ROWS_AT_MOST = 8000
