@@ -201,9 +201,9 @@ class Connection(asyncio.Protocol):
 class Pool:
     """Kept-alive connections by (scheme, host, port); asks for new ones as needed."""
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None):
+    def __init__(self):
         self.idle: dict[tuple, list[Connection]] = {}
-        self.ssl_context = ssl_context
+        self.ssl_context: ssl.SSLContext | None = None      # made on the first https connection
         self.open: set[Connection] = set()
 
     def _ssl(self):
@@ -281,24 +281,23 @@ def request_message(method: str, url: str, headers: dict[str, str], body: bytes 
     """(scheme, host, port) to connect to and the request's bytes, for an absolute http(s) URL
     sent directly or, for an http:// URL, through an http:// proxy."""
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = []
-    if proxy:
-        target = f"{scheme}://{parts.netloc}{target}"
-        parts_of_proxy = urlsplit(proxy)
-        if parts_of_proxy.username is not None:
-            credentials = f"{unquote(parts_of_proxy.username)}:{unquote(parts_of_proxy.password or '')}"
-            lines.append("Proxy-Authorization: Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii"))
-        scheme, parts = parts_of_proxy.scheme.lower(), parts_of_proxy
-    lines.insert(0, f"{method} {target} HTTP/1.1")
+    endpoint = parts
+    if proxy:                          # the proxy is asked for the whole URL
+        endpoint = urlsplit(proxy)
+        target = f"{parts.scheme.lower()}://{parts.netloc}{target}"
+    lines = [f"{method} {target} HTTP/1.1"]
+    if proxy and endpoint.username is not None:
+        credentials = f"{unquote(endpoint.username)}:{unquote(endpoint.password or '')}"
+        lines.append("Proxy-Authorization: Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii"))
     if not any(name.lower() == "host" for name in headers):
         lines.append(f"Host: {host_header(url)}")
     lines.extend(f"{name}: {value}" for name, value in headers.items())
     if body or method == "POST":
         lines.append(f"Content-Length: {len(body or b'')}")
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    return scheme, parts.hostname or "", parts.port or DEFAULT_PORTS[scheme], head + (body or b"")
+    scheme = endpoint.scheme.lower()
+    return scheme, endpoint.hostname or "", endpoint.port or DEFAULT_PORTS[scheme], head + (body or b"")
 
 
 def host_header(url: str) -> str:
